@@ -1,0 +1,52 @@
+package io.multidb.databases;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A database as the catalog knows it.
+ *
+ * @param parent        the schema database a child follows, else null
+ * @param schemaVersion the version of the schema this database is at (bumped by each applied migration)
+ * @param blockWrites   writes refused by an operator
+ * @param migrationJob  on a schema database: the job that holds the family's migration lock, else null
+ */
+public record Database(
+        String name,
+        String id,
+        String group,
+        DatabaseKind kind,
+        String parent,
+        Instant createdAt,
+        long schemaVersion,
+        boolean blockWrites,
+        String migrationJob) {
+
+    public Database {
+        Objects.requireNonNull(name);
+        Objects.requireNonNull(id);
+        Objects.requireNonNull(group);
+        Objects.requireNonNull(kind);
+        Objects.requireNonNull(createdAt);
+        if ((kind == DatabaseKind.CHILD) != (parent != null)) {
+            throw new IllegalArgumentException("a child has a parent and only a child has one");
+        }
+    }
+
+    public boolean isSchema() {
+        return kind == DatabaseKind.SCHEMA;
+    }
+
+    public boolean isChild() {
+        return kind == DatabaseKind.CHILD;
+    }
+
+    /** The schema database whose family this database belongs to, or null for a standard database. */
+    public String familyRoot() {
+        return switch (kind) {
+            case SCHEMA -> name;
+            case CHILD -> parent;
+            case STANDARD -> null;
+        };
+    }
+}

@@ -1,0 +1,18 @@
+package io.multidb.sql;
+
+/** Error codes this project adds to SQLite's own (documented in the README). */
+public final class SqlErrorCodes {
+    /** Writes refused: read-only access, a running migration, or a schema database with children. */
+    public static final String BLOCKED = "BLOCKED";
+    /** DDL on a child database: schema changes go through the schema database. */
+    public static final String SCHEMA_CHANGE_REFUSED = "SCHEMA_CHANGE_REFUSED";
+    /** A statement the sandbox never runs (ATTACH, VACUUM INTO, load_extension, file-touching pragmas, ...). */
+    public static final String STATEMENT_NOT_ALLOWED = "STATEMENT_NOT_ALLOWED";
+    /** A per-request limit was hit (rows, bytes, statements, run time). */
+    public static final String LIMIT_EXCEEDED = "LIMIT_EXCEEDED";
+    /** Streams that continue across requests (batons) are not served yet. */
+    public static final String STREAM_NOT_SUPPORTED = "STREAM_NOT_SUPPORTED";
+
+    private SqlErrorCodes() {
+    }
+}

@@ -1,0 +1,25 @@
+package io.multidb.storage;
+
+import java.time.Duration;
+
+/**
+ * How database files are opened.
+ *
+ * @param busyTimeout   how long a statement waits for another connection's lock before SQLITE_BUSY
+ * @param maxIdlePerDb  connections kept open per database between requests in one container
+ * @param maxIdleTotal  connections kept open in all, so that a container serving many tenants stays within its
+ *                      file-descriptor and memory budget
+ * @param maxSqlLength  SQLITE_LIMIT_SQL_LENGTH, bytes of one statement's text
+ * @param maxValueLength SQLITE_LIMIT_LENGTH, bytes of one string or blob (bounds zeroblob/randomblob floods)
+ */
+public record StorageOptions(
+        Duration busyTimeout,
+        int maxIdlePerDb,
+        int maxIdleTotal,
+        int maxSqlLength,
+        int maxValueLength) {
+
+    public static StorageOptions defaults() {
+        return new StorageOptions(Duration.ofSeconds(5), 4, 256, 1_000_000, 16 * 1024 * 1024);
+    }
+}
