@@ -169,18 +169,12 @@ public final class SqliteStore implements AutoCloseable {
         closeQuietly(p.connection());
     }
 
-    /** Opens a connection with this store's settings; readOnly opens the file read-only at the OS level. */
+    /**
+     * Opens a connection for tenant SQL: this store's settings plus the sandbox limits (no ATTACH, which also
+     * rules out VACUUM INTO; bounded statement and value sizes). readOnly opens the file read-only.
+     */
     public SQLiteConnection connect(Path file, boolean readOnly) throws SQLException {
-        SQLiteConfig config = new SQLiteConfig();
-        config.resetOpenMode(SQLiteOpenMode.CREATE);
-        if (readOnly) {
-            config.setReadOnly(true);
-        }
-        config.setJournalMode(SQLiteConfig.JournalMode.DELETE);
-        config.setBusyTimeout((int) options.busyTimeout().toMillis());
-        config.enforceForeignKeys(true);
-        config.enableLoadExtension(false);
-        SQLiteConnection c = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
+        SQLiteConnection c = connectInternal(file, readOnly);
         try {
             c.setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
             c.setLimit(SQLiteLimits.SQLITE_LIMIT_SQL_LENGTH, options.maxSqlLength());
@@ -198,6 +192,20 @@ public final class SqliteStore implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /** A connection for this store's own work (copies, restores): no sandbox limits, never given tenant SQL. */
+    private SQLiteConnection connectInternal(Path file, boolean readOnly) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.resetOpenMode(SQLiteOpenMode.CREATE);
+        if (readOnly) {
+            config.setReadOnly(true);
+        }
+        config.setJournalMode(SQLiteConfig.JournalMode.DELETE);
+        config.setBusyTimeout((int) options.busyTimeout().toMillis());
+        config.enforceForeignKeys(true);
+        config.enableLoadExtension(false);
+        return (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
     }
 
     /** Creates an empty database; false if one already exists under that name. */
@@ -229,7 +237,7 @@ public final class SqliteStore implements AutoCloseable {
         Path dst = fileOf(target);
         Path part = tmp.resolve(target + "." + UUID.randomUUID() + ".db");
         try {
-            try (Connection c = connect(src, true); PreparedStatement s = c.prepareStatement("VACUUM INTO ?")) {
+            try (Connection c = connectInternal(src, true); PreparedStatement s = c.prepareStatement("VACUUM INTO ?")) {
                 s.setString(1, part.toString());
                 s.execute();
             }

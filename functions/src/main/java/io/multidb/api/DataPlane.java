@@ -1,0 +1,53 @@
+package io.multidb.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.multidb.common.ErrorKind;
+import io.multidb.common.MultidbException;
+import io.multidb.sql.PipelineResult;
+import java.util.List;
+
+/**
+ * libSQL's HTTP protocol v2 (JSON): {@code POST /db/{name}/v2/pipeline}. HTTP-level errors carry
+ * {"message","code"} with content-type exactly application/json, which @libsql/client reads.
+ */
+final class DataPlane {
+    /** Bodies up to 5 MiB: under Lambda's 6 MB synchronous payload limit with room for the event's envelope. */
+    static final int MAX_BODY = 5 * 1024 * 1024;
+
+    private final Services services;
+
+    DataPlane(Services services) {
+        this.services = services;
+    }
+
+    APIGatewayV2HTTPResponse handle(Request r) {
+        List<String> s = r.segments();
+        // /db/v2/pipeline: the client dropped the database name because the URL had no trailing slash.
+        if (s.size() == 3 && (s.get(1).equals("v2") || s.get(1).equals("v3")) && s.get(2).startsWith("pipeline")) {
+            throw MultidbException.notFound("no database in the path: give the database URL with a trailing slash, "
+                    + "e.g. " + r.baseUrl() + "/db/<name>/");
+        }
+        if (s.size() != 4 || !s.get(2).equals("v2") || !s.get(3).equals("pipeline")) {
+            throw MultidbException.notFound("no such route: " + r.method() + " " + r.rawPath()
+                    + " (the data plane serves POST /db/{database}/v2/pipeline)");
+        }
+        if (!r.method().equals("POST")) {
+            throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "POST");
+        }
+        authorize(r);
+        r.requireJsonBody(MAX_BODY);
+        PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()));
+        return Responses.json(200, result.body());
+    }
+
+    private void authorize(Request r) {
+        String token = r.bearerToken();
+        if (token == null) {
+            throw new MultidbException(ErrorKind.UNAUTHORIZED, "missing token: pass authToken to the client "
+                    + "(sent as 'Authorization: Bearer <token>')");
+        }
+        if (!services.isAdmin(token)) {
+            throw new MultidbException(ErrorKind.UNAUTHORIZED, "invalid token for this database");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.multidb.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The domain stays free of AWS SDK and Lambda types; only adapters (aws, api, tasks) and local/ touch them. */
+class ArchitectureTest {
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.multidb");
+
+    @Test
+    void domainPackagesDoNotDependOnAwsOrLambda() {
+        noClasses().that().resideInAnyPackage("io.multidb.databases..", "io.multidb.sql..", "io.multidb.storage..",
+                        "io.multidb.migrations..", "io.multidb.common..", "io.multidb.auth..")
+                .should().dependOnClassesThat().resideInAnyPackage("software.amazon..", "com.amazonaws..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void domainDoesNotDependOnAdapters() {
+        noClasses().that().resideInAnyPackage("io.multidb.databases..", "io.multidb.sql..", "io.multidb.storage..",
+                        "io.multidb.migrations..", "io.multidb.common..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.multidb.api..", "io.multidb.aws..",
+                        "io.multidb.tasks..")
+                .check(CLASSES);
+    }
+}
