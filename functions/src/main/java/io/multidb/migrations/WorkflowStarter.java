@@ -1,0 +1,16 @@
+package io.multidb.migrations;
+
+/**
+ * The port to the workflow engine (Step Functions in AWS, aws-local-stepfunctions locally). The execution's
+ * input is {@code {"org": ..., "job_id": ..., "max_concurrency": n}}; its name is the job id, so a duplicated start is
+ * refused by the engine rather than run twice.
+ */
+public interface WorkflowStarter {
+
+    /** What the engine says of an execution. */
+    enum ExecutionState { RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, NOT_FOUND }
+
+    void start(MigrationJob job);
+
+    ExecutionState describe(String jobId);
+}

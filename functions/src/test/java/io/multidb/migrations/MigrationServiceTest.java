@@ -1,0 +1,376 @@
+package io.multidb.migrations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.multidb.common.ErrorKind;
+import io.multidb.common.MultidbException;
+import io.multidb.databases.CreateDatabase;
+import io.multidb.databases.Database;
+import io.multidb.databases.DatabaseService;
+import io.multidb.databases.InMemoryCatalog;
+import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.SqliteStore;
+import io.multidb.storage.StorageOptions;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The migration use cases on real SQLite files, driven in the order the state machine runs them (the real ASL
+ * run is the integration test's): every test ends by checking the family invariant, every database at the
+ * parent's version with its rows intact.
+ */
+class MigrationServiceTest {
+    private static final String ORG = "acme";
+
+    @TempDir
+    Path root;
+
+    private final InMemoryCatalog catalog = new InMemoryCatalog();
+    private final InMemoryMigrationStore store = new InMemoryMigrationStore(catalog);
+    private final FakeWorkflows workflows = new FakeWorkflows();
+    private SqliteStore sqlite;
+    private DatabaseService databases;
+
+    /** Records starts; the state describe() reports is set by the test. */
+    static final class FakeWorkflows implements WorkflowStarter {
+        final List<String> started = new ArrayList<>();
+        final ConcurrentHashMap<String, ExecutionState> states = new ConcurrentHashMap<>();
+
+        @Override
+        public void start(MigrationJob job) {
+            started.add(job.id());
+            states.put(job.id(), ExecutionState.RUNNING);
+        }
+
+        @Override
+        public ExecutionState describe(String jobId) {
+            return states.getOrDefault(jobId, ExecutionState.NOT_FOUND);
+        }
+    }
+
+    private MigrationService service(MigrationFaults faults) {
+        sqlite = new SqliteStore(root, StorageOptions.defaults());
+        databases = new DatabaseService(catalog, sqlite, Clock.systemUTC());
+        MigrationOptions options = new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2));
+        return new MigrationService(catalog, store, sqlite, new SqliteCopies(root, sqlite, StorageOptions.defaults()),
+                workflows, options, faults, Clock.systemUTC(), d -> { });
+    }
+
+    @AfterEach
+    void close() {
+        if (sqlite != null) {
+            sqlite.close();
+        }
+    }
+
+    /** A parent with table t(id, name, email) and {@code children} children; child i holds i+1 rows of its own. */
+    private List<String> family(int children) throws Exception {
+        databases.createGroup(ORG, "default", "local");
+        databases.createDatabase(ORG, new CreateDatabase("app", "default", true, null));
+        exec("app", "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < children; i++) {
+            String name = String.format("c%02d", i);
+            databases.createDatabase(ORG, new CreateDatabase(name, "default", false, "app"));
+            for (int r = 0; r <= i; r++) {
+                exec(name, "INSERT INTO t(name, email) VALUES ('" + name + "-" + r + "', '" + name + "-" + r + "@x')");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private void exec(String db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private List<String> rows(String db) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT id, name, email FROM t ORDER BY id")) {
+            while (r.next()) {
+                out.add(r.getLong(1) + "|" + r.getString(2) + "|" + r.getString(3));
+            }
+        }
+        return out;
+    }
+
+    private String schema(String db) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT type, name, sql FROM sqlite_schema ORDER BY name")) {
+            while (r.next()) {
+                b.append(r.getString(1)).append(' ').append(r.getString(2)).append(": ").append(r.getString(3)).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private int versionRows(String db, String jobId) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name = '_multidb_schema'")) {
+            r.next();
+            if (r.getInt(1) == 0) {
+                return 0;
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM _multidb_schema WHERE job_id = '" + jobId + "'")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    private long catalogVersion(String db) {
+        return catalog.getDatabase(ORG, db).map(Database::schemaVersion).orElseThrow();
+    }
+
+    /**
+     * Runs the job's steps in the state machine's order: Retry on TRANSIENT (as the ASL's Retry does), every other
+     * failure before the apply goes to Release, during or after it to Restore then Release.
+     */
+    private MigrationJob drive(MigrationService m, MigrationJob job) {
+        String id = job.id();
+        int batches;
+        try {
+            batches = retrying(() -> m.prepare(ORG, id));
+            retrying(() -> { m.dryRunParent(ORG, id); return 0; });
+            for (int b = 0; b < batches; b++) {
+                int batch = b;
+                retrying(() -> { m.dryRunBatch(ORG, id, batch); return 0; });
+            }
+        } catch (MigrationStepFailed e) {
+            return m.finish(ORG, id, false, e.reason() + ": " + e.getMessage());
+        }
+        try {
+            for (int b = 0; b < batches; b++) {
+                int batch = b;
+                retrying(() -> { m.applyBatch(ORG, id, batch); return 0; });
+            }
+            retrying(() -> { m.applyParent(ORG, id); return 0; });
+        } catch (MigrationStepFailed e) {
+            for (int b = 0; b < batches; b++) {
+                int batch = b;
+                retrying(() -> { m.restoreBatch(ORG, id, batch); return 0; });
+            }
+            return m.finish(ORG, id, false, e.reason() + ": " + e.getMessage());
+        }
+        return m.finish(ORG, id, true, null);
+    }
+
+    private interface Step {
+        int run();
+    }
+
+    private static int retrying(Step step) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return step.run();
+            } catch (MigrationStepFailed e) {
+                if (e.reason() != MigrationStepFailed.Reason.TRANSIENT || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void assertFamilyAt(List<String> children, long version) {
+        assertThat(catalogVersion("app")).isEqualTo(version);
+        for (String c : children) {
+            assertThat(catalogVersion(c)).as(c).isEqualTo(version);
+        }
+        assertThat(store.lockHolder(ORG, "app")).isEmpty();
+        assertThat(root.resolve("copies")).isEmptyDirectory();
+    }
+
+    @Test
+    void fiftyChildrenGetTheColumnAndTheIndexWithTheirRowsIntact() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(50);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT; CREATE INDEX t_name ON t(name);", 8);
+        assertThat(workflows.started).containsExactly(job.id());
+        assertThat(catalog.getDatabase(ORG, "app").orElseThrow().migrationJob()).isEqualTo(job.id());
+
+        MigrationJob done = drive(m, job);
+
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.batchCount()).isEqualTo(10);
+        assertFamilyAt(children, 1);
+        for (int i = 0; i < children.size(); i++) {
+            String c = children.get(i);
+            assertThat(schema(c)).contains("note TEXT").contains("index t_name");
+            assertThat(rows(c)).hasSize(i + 1).allMatch(r -> r.contains(c + "-"));
+            assertThat(versionRows(c, job.id())).isEqualTo(1);
+        }
+        assertThat(schema("app")).contains("note TEXT").contains("index t_name");
+        assertThat(m.progress(job.id(), null, 1000).items()).hasSize(51)
+                .allMatch(t -> t.status() == TaskStatus.APPLIED && t.schemaVersion() == 1);
+    }
+
+    @Test
+    void aDryRunFailureOnOneChildChangesNothingAndNamesTheChildAndSqlitesError() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(12);
+        exec("c07", "INSERT INTO t(name, email) VALUES ('dup', 'c07-0@x')");
+        List<String> before = new ArrayList<>();
+        for (String c : children) {
+            before.add(schema(c) + rows(c));
+        }
+        String parentBefore = schema("app") + rows("app");
+
+        MigrationJob done = drive(m, m.start(ORG, "app", "CREATE UNIQUE INDEX t_email ON t(email)", null));
+
+        assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(done.failedChildren()).singleElement().satisfies(f -> {
+            assertThat(f.database()).isEqualTo("c07");
+            assertThat(f.error()).contains("UNIQUE constraint failed: t.email");
+        });
+        assertThat(done.error()).contains("c07").contains("UNIQUE constraint failed").contains("nothing was changed");
+        assertFamilyAt(children, 0);
+        for (int i = 0; i < children.size(); i++) {
+            assertThat(schema(children.get(i)) + rows(children.get(i))).isEqualTo(before.get(i));
+        }
+        assertThat(schema("app") + rows("app")).isEqualTo(parentBefore);
+    }
+
+    @Test
+    void aFailureAfterTheDryRunRestoresChangedChildrenAndLeavesTheParentUntouched() throws Exception {
+        MigrationService m = service(new MigrationFaults("c07", null));
+        List<String> children = family(10);
+        List<String> before = new ArrayList<>();
+        for (String c : children) {
+            before.add(schema(c) + rows(c));
+        }
+        String parentBefore = schema("app") + rows("app");
+
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'x'; UPDATE t SET name = 'changed'", null);
+        MigrationJob done = drive(m, job);
+
+        assertThat(done.status()).isEqualTo(JobStatus.ROLLED_BACK);
+        assertThat(done.failedChildren()).extracting(ChildFailure::database).containsExactly("c07");
+        assertThat(done.error()).contains("c07").contains("injected failure");
+        // Batch 0 (c00..c04) was applied before c07 failed: those were really changed, then really restored.
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> t.status() == TaskStatus.RESTORED)
+                .extracting(MigrationTask::database).contains("c00", "c01", "c02", "c03", "c04");
+        assertFamilyAt(children, 0);
+        for (int i = 0; i < children.size(); i++) {
+            assertThat(schema(children.get(i)) + rows(children.get(i))).as(children.get(i)).isEqualTo(before.get(i));
+            assertThat(versionRows(children.get(i), job.id())).isZero();
+        }
+        assertThat(schema("app") + rows("app")).isEqualTo(parentBefore);
+    }
+
+    @Test
+    void anApplyRetriedAfterACrashAfterCommitAppliesOnce() throws Exception {
+        MigrationService m = service(new MigrationFaults(null, "c02"));
+        List<String> children = family(4);
+
+        MigrationJob job = m.start(ORG, "app",
+                "ALTER TABLE t ADD COLUMN note TEXT; INSERT INTO t(name, email) VALUES ('seed', 'seed@x')", null);
+        MigrationJob done = drive(m, job);
+
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+        assertThat(rows("c02")).filteredOn(r -> r.contains("|seed|")).hasSize(1);
+        assertThat(rows("c02")).hasSize(4);
+        assertThat(versionRows("c02", job.id())).isEqualTo(1);
+        assertThat(rows("app")).filteredOn(r -> r.contains("|seed|")).hasSize(1);
+    }
+
+    @Test
+    void aSecondMigrationOfTheFamilyIsAConflictNamingTheRunningJob() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        family(2);
+        MigrationJob first = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
+
+        assertThatThrownBy(() -> m.start(ORG, "app", "ALTER TABLE t ADD COLUMN b TEXT", null))
+                .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT))
+                .hasMessageContaining(first.id());
+        assertThat(store.listJobs(ORG, "app")).extracting(MigrationJob::id).containsExactly(first.id());
+        // and a child cannot be created meanwhile
+        assertThatThrownBy(() -> databases.createDatabase(ORG, new CreateDatabase("late", "default", false, "app")))
+                .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT));
+    }
+
+    @Test
+    void aLockWhoseWorkflowEndedIsRolledBackAndReleasedByTheNextStart() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(6);
+        MigrationJob crashed = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
+        m.prepare(ORG, crashed.id());
+        m.dryRunParent(ORG, crashed.id());
+        m.dryRunBatch(ORG, crashed.id(), 0);
+        m.applyBatch(ORG, crashed.id(), 0); // c00..c04 changed, then the execution is stopped
+        assertThat(catalogVersion("c00")).isEqualTo(1);
+        workflows.states.put(crashed.id(), WorkflowStarter.ExecutionState.ABORTED);
+
+        MigrationJob next = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN b TEXT", null);
+
+        MigrationJob old = store.getJob(ORG, crashed.id()).orElseThrow();
+        assertThat(old.status()).isEqualTo(JobStatus.ROLLED_BACK);
+        assertThat(old.error()).contains("workflow ended (aborted)");
+        for (String c : children) {
+            assertThat(schema(c)).doesNotContain(" a TEXT");
+            assertThat(versionRows(c, crashed.id())).isZero();
+        }
+        assertThat(store.lockHolder(ORG, "app")).contains(next.id());
+        assertThat(drive(m, next).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+    }
+
+    @Test
+    void anAbortRollsTheJobBackAtItsNextStep() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(7);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
+        int batches = m.prepare(ORG, job.id());
+        m.dryRunParent(ORG, job.id());
+        for (int b = 0; b < batches; b++) {
+            m.dryRunBatch(ORG, job.id(), b);
+        }
+        m.applyBatch(ORG, job.id(), 0);
+
+        m.abort(ORG, "app", job.id());
+
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 1)).isInstanceOfSatisfying(MigrationStepFailed.class,
+                e -> assertThat(e.reason()).isEqualTo(MigrationStepFailed.Reason.ABORTED));
+        for (int b = 0; b < batches; b++) {
+            m.restoreBatch(ORG, job.id(), b);
+        }
+        MigrationJob done = m.finish(ORG, job.id(), false, "Aborted");
+        assertThat(done.status()).isEqualTo(JobStatus.ABORTED);
+        assertFamilyAt(children, 0);
+        for (String c : children) {
+            assertThat(schema(c)).doesNotContain(" a TEXT");
+        }
+        MigrationJob again = m.retry(ORG, "app", job.id());
+        assertThat(again.sql()).isEqualTo(job.sql());
+        assertThat(drive(m, again).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+    }
+
+    @Test
+    void emptySqlIsRefused() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        family(1);
+        assertThatThrownBy(() -> m.start(ORG, "app", "  ", null))
+                .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST));
+        assertThat(store.lockHolder(ORG, "app")).isEmpty();
+        assertThat(store.listJobs(ORG, "app")).isEmpty();
+    }
+}
