@@ -254,7 +254,7 @@ public final class StepFunctionsLocal implements AutoCloseable {
                     .start();
             Deque<String> recent = new ArrayDeque<>();
             CompletableFuture<Integer> listening = new CompletableFuture<>();
-            pump(process.getErrorStream(), "sfn-local-stderr", line -> {
+            Thread stderrPump = pump(process.getErrorStream(), "sfn-local-stderr", line -> {
                 synchronized (recent) {
                     recent.addLast(line);
                     if (recent.size() > 20) {
@@ -281,7 +281,7 @@ public final class StepFunctionsLocal implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
                 try {
-                    process.waitFor(5, TimeUnit.SECONDS); // lets the stderr pump collect the last lines
+                    stderrPump.join(5000); // the pump ends at the dead process's end of stream: all lines are in
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                 }
@@ -295,7 +295,7 @@ public final class StepFunctionsLocal implements AutoCloseable {
             }
         }
 
-        private static void pump(InputStream stream, String name, Consumer<String> lines) {
+        private static Thread pump(InputStream stream, String name, Consumer<String> lines) {
             Thread t = new Thread(() -> {
                 try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                     String line;
@@ -308,6 +308,7 @@ public final class StepFunctionsLocal implements AutoCloseable {
             }, name);
             t.setDaemon(true);
             t.start();
+            return t;
         }
     }
 }
