@@ -21,7 +21,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** Lambda's entry: clients and configuration from the environment, once per container. */
     public ApiHandler() {
-        throw new UnsupportedOperationException("wired after the catalog adapter lands");
+        this(Wiring.fromEnvironment(System.getenv()));
     }
 
     public ApiHandler(Services services) {
