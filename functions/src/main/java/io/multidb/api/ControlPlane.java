@@ -22,9 +22,11 @@ final class ControlPlane {
             "remote_encryption", "use_tursodb");
 
     private final Services services;
+    private final MigrationsApi migrations;
 
     ControlPlane(Services services) {
         this.services = services;
+        this.migrations = new MigrationsApi(services);
     }
 
     APIGatewayV2HTTPResponse handle(Request r) {
@@ -118,6 +120,9 @@ final class ControlPlane {
                 }
                 default -> throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET, POST");
             };
+        }
+        if (rest.size() >= 2 && rest.get(1).equals("migrations")) {
+            return migrations.control(r, org, rest.get(0), rest.subList(2, rest.size()));
         }
         if (rest.size() == 1) {
             String name = rest.get(0);

@@ -15,9 +15,11 @@ final class DataPlane {
     static final int MAX_BODY = 5 * 1024 * 1024;
 
     private final Services services;
+    private final MigrationsApi migrations;
 
     DataPlane(Services services) {
         this.services = services;
+        this.migrations = new MigrationsApi(services);
     }
 
     APIGatewayV2HTTPResponse handle(Request r) {
@@ -26,6 +28,10 @@ final class DataPlane {
         if (s.size() == 3 && (s.get(1).equals("v2") || s.get(1).equals("v3")) && s.get(2).startsWith("pipeline")) {
             throw MultidbException.notFound("no database in the path: give the database URL with a trailing slash, "
                     + "e.g. " + r.baseUrl() + "/db/<name>/");
+        }
+        if (s.size() >= 4 && s.get(2).equals("v1") && s.get(3).equals("jobs")) {
+            authorize(r);
+            return migrations.data(r, services.org(), s.get(1), s.subList(4, s.size()));
         }
         if (s.size() != 4 || !s.get(2).equals("v2") || !s.get(3).equals("pipeline")) {
             throw MultidbException.notFound("no such route: " + r.method() + " " + r.rawPath()

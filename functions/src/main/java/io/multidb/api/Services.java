@@ -1,9 +1,11 @@
 package io.multidb.api;
 
 import io.multidb.databases.DatabaseService;
+import io.multidb.migrations.MigrationService;
 import io.multidb.sql.SqlService;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -11,12 +13,16 @@ import java.util.Objects;
  *
  * @param org        the organization name this deployment serves (the {org} in control-plane paths)
  * @param adminToken the platform token: whole control plane and every database
+ * @param migrationWait how long a request that started a migration waits for it before answering "still running"
  */
-public record Services(String org, String adminToken, DatabaseService databases, SqlService sql) {
+public record Services(String org, String adminToken, DatabaseService databases, SqlService sql,
+                       MigrationService migrations, Duration migrationWait) {
     public Services {
         Objects.requireNonNull(org);
         Objects.requireNonNull(databases);
         Objects.requireNonNull(sql);
+        Objects.requireNonNull(migrations);
+        Objects.requireNonNull(migrationWait);
         if (adminToken == null || adminToken.length() < 16) {
             throw new IllegalArgumentException("the admin token must be at least 16 characters");
         }

@@ -4,6 +4,12 @@ import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.DatabaseService;
+import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.MigrationOptions;
+import io.multidb.migrations.MigrationService;
+import io.multidb.migrations.MigrationStore;
+import io.multidb.migrations.WorkflowStarter;
+import io.multidb.storage.SqliteCopies;
 import io.multidb.sql.SqlLimits;
 import io.multidb.sql.SqlService;
 import io.multidb.storage.SqliteStore;
@@ -11,6 +17,7 @@ import io.multidb.storage.StorageOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.regions.Region;
 
@@ -41,12 +48,20 @@ public final class Wiring {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("MULTIDB_ADMIN_TOKEN is not set");
         }
-        return build(env.getOrDefault("MULTIDB_ORG", "default"), token, catalog, root);
+        throw new UnsupportedOperationException("migration adapters are being wired");
     }
 
-    public static Services build(String org, String adminToken, Catalog catalog, Path dataRoot) {
+    /** Builds the services over the given adapters; the local runtime and tests call this with their own. */
+    public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
+                                 WorkflowStarter workflows, Path dataRoot, MigrationFaults faults) {
         SqliteStore store = new SqliteStore(dataRoot, StorageOptions.defaults());
+        SqliteCopies copies = new SqliteCopies(dataRoot, store, StorageOptions.defaults());
+        MigrationService migrations = new MigrationService(catalog, migrationStore, store, copies, workflows,
+                MigrationOptions.defaults(), faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
         return new Services(org, adminToken, new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, SqlLimits.defaults()));
+                new SqlService(catalog, store, SqlLimits.defaults()), migrations, MIGRATION_WAIT);
     }
+
+    /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */
+    public static final Duration MIGRATION_WAIT = Duration.ofSeconds(25);
 }

@@ -42,7 +42,7 @@ public final class Names {
     }
 
     /** Echo a rejected name without control characters, and not at any length. */
-    static String printable(String s) {
+    public static String printable(String s) {
         StringBuilder b = new StringBuilder();
         s.codePoints().limit(80).forEach(c -> {
             if (c < 0x20 || c == 0x7f) {

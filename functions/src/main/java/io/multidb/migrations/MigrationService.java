@@ -733,4 +733,23 @@ public final class MigrationService {
     private Instant now() {
         return clock.instant();
     }
+
+    /**
+     * Waits until the job has ended or {@code timeout} has passed, looking every {@code poll}; returns the job as it
+     * is then (still running if the time ran out). Used by callers that answer when the migration is done.
+     */
+    public MigrationJob await(String org, String parent, String jobId, java.time.Duration timeout, java.time.Duration poll) {
+        Instant deadline = now().plus(timeout);
+        MigrationJob job = getJob(org, parent, jobId);
+        while (job.status().isRunning() && now().isBefore(deadline)) {
+            try {
+                sleeper.sleep(poll);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return job;
+            }
+            job = getJob(org, parent, jobId);
+        }
+        return job;
+    }
 }

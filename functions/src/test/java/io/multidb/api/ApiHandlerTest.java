@@ -8,6 +8,12 @@ import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.multidb.databases.InMemoryCatalog;
+import io.multidb.migrations.InMemoryMigrationStore;
+import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.WorkflowStarter;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,11 +31,28 @@ class ApiHandlerTest {
 
     @TempDir
     Path root;
+
+    /** Records starts; the workflow itself is exercised against the real ASL in local/. */
+    static final class RecordingWorkflows implements WorkflowStarter {
+        final List<MigrationJob> started = new ArrayList<>();
+
+        @Override
+        public synchronized void start(MigrationJob job) {
+            started.add(job);
+        }
+
+        @Override
+        public synchronized ExecutionState describe(String jobId) {
+            return started.stream().anyMatch(j -> j.id().equals(jobId)) ? ExecutionState.RUNNING : ExecutionState.NOT_FOUND;
+        }
+    }
     private ApiHandler handler;
 
     @BeforeEach
     void setUp() {
-        handler = new ApiHandler(Wiring.build("acme", TOKEN, new InMemoryCatalog(), root));
+        InMemoryCatalog catalog = new InMemoryCatalog();
+        handler = new ApiHandler(Wiring.build("acme", TOKEN, catalog, new InMemoryMigrationStore(catalog),
+                new RecordingWorkflows(), root, MigrationFaults.NONE));
     }
 
     static APIGatewayV2HTTPEvent event(String file) {
