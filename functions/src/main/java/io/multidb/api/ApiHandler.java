@@ -22,6 +22,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     /** Lambda's entry: clients and configuration from the environment, once per container. */
     public ApiHandler() {
         this(Wiring.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public ApiHandler(Services services) {
