@@ -1,0 +1,174 @@
+package io.multidb.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The local runtime: everything {@code bin/multidb-local} starts, in one process, stopped together.
+ *
+ * <p>Every resource started is {@link #register registered}; {@link #close()} (called by the shutdown hook on
+ * Ctrl-C or SIGTERM) closes them in reverse order, so the HTTP front stops before what the handler uses.
+ */
+public final class LocalRuntime implements AutoCloseable {
+    private final LocalConfig config;
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final PrintStream log;
+    private boolean closing;
+    private ApiGatewayFront front;
+
+    LocalRuntime(LocalConfig config, PrintStream log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** Starts the handler's dependencies and the HTTP front; on failure stops what was already started. */
+    public static LocalRuntime start(LocalConfig config) throws Exception {
+        LocalRuntime runtime = new LocalRuntime(config, System.err);
+        try {
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = buildHandler(config, runtime);
+            runtime.front = runtime.register(
+                    ApiGatewayFront.start(handler, ApiGatewayFront.Options.onPort(config.port())));
+            return runtime;
+        } catch (Exception | Error e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // WIRING (the lead fills this in): start dynalite and whatever else the API handler needs, register each
+    // with runtime.register(...) so close() stops it, and return the real io.multidb.api.ApiHandler built on
+    // them. config has the port, data directory, organization and admin token.
+    // ---------------------------------------------------------------------------------------------------------
+    static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> buildHandler(
+            LocalConfig config, LocalRuntime runtime) throws Exception {
+        return (event, context) -> {
+            APIGatewayV2HTTPResponse response = new APIGatewayV2HTTPResponse();
+            response.setStatusCode(503);
+            response.setHeaders(Map.of("Content-Type", "application/json"));
+            response.setBody("{\"error\":\"not wired yet\"}");
+            return response;
+        };
+    }
+
+    /** The repository root (bin/multidb-local passes it as -Dmultidb.home): where node_modules/ is. */
+    public static Path home() {
+        return Path.of(System.getProperty("multidb.home", "")).toAbsolutePath();
+    }
+
+    /** Adds a resource to close (in reverse order of registration) when the runtime stops. */
+    public synchronized <T extends AutoCloseable> T register(T resource) {
+        if (closing) {
+            closeQuietly(resource);
+            throw new IllegalStateException("the local runtime is stopping");
+        }
+        resources.push(resource);
+        return resource;
+    }
+
+    public LocalConfig config() {
+        return config;
+    }
+
+    public int port() {
+        return front.port();
+    }
+
+    public URI baseUri() {
+        return front.baseUri();
+    }
+
+    /** Blocks until {@link #close()} has run. */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Closes every registered resource, newest first; safe to call more than once and from a shutdown hook. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        try {
+            AutoCloseable resource;
+            while ((resource = poll()) != null) {
+                closeQuietly(resource);
+            }
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private synchronized AutoCloseable poll() {
+        return resources.poll();
+    }
+
+    private void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            // Keep stopping the others: one that fails to stop must not leave the rest running.
+            log.println("multidb-local: failed to stop " + resource + ":");
+            e.printStackTrace(log);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        LocalConfig config;
+        try {
+            LocalConfig.Flags flags = LocalConfig.parseFlags(args);
+            if (flags.help()) {
+                System.out.println(LocalConfig.USAGE);
+                return;
+            }
+            config = LocalConfig.load(flags, System.getenv());
+        } catch (LocalConfig.UsageException e) {
+            System.err.println("multidb-local: " + e.getMessage());
+            System.err.println(LocalConfig.USAGE);
+            System.exit(2);
+            return;
+        }
+        LocalRuntime runtime;
+        try {
+            runtime = start(config);
+        } catch (BindException e) {
+            System.err.println("multidb-local: cannot listen on 127.0.0.1:" + config.port() + " (" + e.getMessage()
+                    + "): stop what uses it or pass --port N");
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "multidb-local-shutdown"));
+        System.out.println(banner(runtime));
+        System.out.flush();
+        runtime.awaitClose();
+    }
+
+    static String banner(LocalRuntime runtime) {
+        LocalConfig config = runtime.config();
+        String token = switch (config.adminTokenSource()) {
+            case ENVIRONMENT -> "from " + LocalConfig.TOKEN_ENV;
+            case FILE -> config.adminToken() + " (kept in " + config.adminTokenFile() + ")";
+            case GENERATED -> config.adminToken() + " (new; kept in " + config.adminTokenFile() + ")";
+        };
+        return "multidb local runtime on " + runtime.baseUri() + "\n"
+                + "  organization:   " + config.org() + "\n"
+                + "  data directory: " + config.dataDir() + "\n"
+                + "  admin token:    " + token + "\n"
+                + "  platform API:   createClient({ org: \"" + config.org() + "\", token, baseUrl: \""
+                + runtime.baseUri() + "v1/\" })\n"
+                + "Ctrl-C stops it.";
+    }
+}

@@ -1,0 +1,82 @@
+package io.multidb.local;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LocalRuntimeTest {
+    @TempDir
+    Path tmp;
+
+    private LocalConfig config() throws Exception {
+        return LocalConfig.load(new LocalConfig.Flags(0, tmp, false), Map.of());
+    }
+
+    @Test
+    void serves_until_closed() throws Exception {
+        LocalRuntime runtime = LocalRuntime.start(config());
+        URI uri = runtime.baseUri().resolve("v1/organizations/local/databases");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (client) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            // Until the lead wires the real handler in buildHandler, a placeholder answers.
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.body()).isEqualTo("{\"error\":\"not wired yet\"}");
+
+            runtime.close();
+            runtime.close(); // the shutdown hook may close again
+            runtime.awaitClose();
+
+            assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void resources_close_newest_first_even_when_one_fails() throws Exception {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        LocalRuntime runtime = new LocalRuntime(config(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        runtime.register(() -> closed.add("dynalite"));
+        runtime.register(() -> {
+            closed.add("catalog");
+            throw new IllegalStateException("catalog would not stop");
+        });
+        runtime.register(() -> closed.add("front"));
+
+        runtime.close();
+
+        assertThat(closed).containsExactly("front", "catalog", "dynalite");
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("catalog would not stop");
+        assertThatThrownBy(() -> runtime.register(() -> closed.add("late")))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(closed).endsWith("late"); // closed at once rather than left running
+    }
+
+    @Test
+    void the_banner_tells_how_to_connect() throws Exception {
+        try (LocalRuntime runtime = LocalRuntime.start(config())) {
+            String banner = LocalRuntime.banner(runtime);
+
+            assertThat(banner).contains("http://127.0.0.1:" + runtime.port() + "/")
+                    .contains(runtime.config().adminToken())
+                    .contains(tmp.resolve("admin-token").toString())
+                    .contains("baseUrl: \"http://127.0.0.1:" + runtime.port() + "/v1/\"");
+        }
+    }
+}
