@@ -643,6 +643,11 @@ final class PipelineSession {
         }
     }
 
+    /** Whether the requests left a transaction open (checked only if one of them may have opened one). */
+    boolean transactionLeftOpen() {
+        return (mayBeInTransaction || guardOpen) && inTransaction();
+    }
+
     /** A close request: the stream ends, and with it its transaction and its stored SQL. */
     private void endStream() {
         rollbackIfOpen();

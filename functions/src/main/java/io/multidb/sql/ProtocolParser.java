@@ -64,8 +64,8 @@ final class ProtocolParser {
             case "execute" -> new StreamRequest.Execute(stmt(object(node, "stmt", where), where + ".stmt"));
             case "batch" -> batch(object(node, "batch", where), where + ".batch");
             case "sequence" -> new StreamRequest.Sequence(source(node, where));
-            case "store_sql" -> new StreamRequest.StoreSql(sqlId(node, where, true), text(node, "sql", where, true));
-            case "close_sql" -> new StreamRequest.CloseSql(sqlId(node, where, true));
+            case "store_sql" -> new StreamRequest.StoreSql(sqlId(node, where), text(node, "sql", where, true));
+            case "close_sql" -> new StreamRequest.CloseSql(sqlId(node, where));
             case "close" -> new StreamRequest.Close();
             case "describe", "get_autocommit" -> new StreamRequest.Unsupported(type);
             default -> throw MultidbException.invalid(where + ": unknown request type \"" + type + "\". This "
@@ -182,7 +182,7 @@ final class ProtocolParser {
 
     private static SqlSource source(JsonNode node, String where) {
         String sql = text(node, "sql", where, false);
-        Integer sqlId = present(node, "sql_id") ? sqlId(node, where, true) : null;
+        Integer sqlId = present(node, "sql_id") ? sqlId(node, where) : null;
         if (sql != null && sqlId != null) {
             throw MultidbException.invalid(where + " has both \"sql\" and \"sql_id\"; give one of them.");
         }
@@ -193,7 +193,7 @@ final class ProtocolParser {
         return sql != null ? SqlSource.inline(sql) : SqlSource.stored(sqlId);
     }
 
-    private static int sqlId(JsonNode node, String where, boolean required) {
+    private static int sqlId(JsonNode node, String where) {
         JsonNode id = node.get("sql_id");
         if (id == null || !id.isIntegralNumber() || !id.canConvertToInt()) {
             throw MultidbException.invalid(where + ": \"sql_id\" must be an integer.");

@@ -58,6 +58,8 @@ record SqlStatement(String sql, List<Token> tokens, Analysis analysis) {
      */
     record Parameters(int count, String[] names, boolean[] anonymous, boolean valid) {
         static final Parameters NONE = new Parameters(0, new String[1], new boolean[1], true);
+        /** SQLite's largest SQLITE_LIMIT_VARIABLE_NUMBER default; the store sets a lower limit, SQLite enforces it. */
+        private static final int MAX_NUMBER = 32_766;
 
         static Parameters of(List<Token> tokens) {
             int count = 0;
@@ -88,7 +90,7 @@ record SqlStatement(String sql, List<Token> tokens, Analysis analysis) {
                     } catch (NumberFormatException e) {
                         number = 0;
                     }
-                    if (number < 1 || number > 250_000) {
+                    if (number < 1 || number > MAX_NUMBER) {
                         valid = false;
                         continue;
                     }

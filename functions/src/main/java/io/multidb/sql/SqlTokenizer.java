@@ -2,7 +2,6 @@ package io.multidb.sql;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * SQLite's tokenizer rules (tokenize.c, sqlite3GetToken), so that what the sandbox looks at is what SQLite will
@@ -47,14 +46,14 @@ final class SqlTokenizer {
         /** The name this token denotes where SQLite expects a name (lower case), or null if it is no name. */
         String name() {
             return switch (kind) {
-                case WORD, QUOTED_ID, STRING -> text.toLowerCase(Locale.ROOT);
+                case WORD, QUOTED_ID, STRING -> asciiLower(text);
                 default -> null;
             };
         }
 
         /** The identifier this token denotes where SQLite expects an identifier but not a string. */
         String identifier() {
-            return kind == Kind.WORD || kind == Kind.QUOTED_ID ? text.toLowerCase(Locale.ROOT) : null;
+            return kind == Kind.WORD || kind == Kind.QUOTED_ID ? asciiLower(text) : null;
         }
     }
 
@@ -155,7 +154,7 @@ final class SqlTokenizer {
                         while (j < n && isIdChar(sql.charAt(j))) {
                             j++;
                         }
-                        out.add(new Token(Kind.WORD, i, j, sql.substring(i, j).toUpperCase(Locale.ROOT)));
+                        out.add(new Token(Kind.WORD, i, j, asciiUpper(sql.substring(i, j))));
                         i = j;
                     } else {
                         out.add(new Token(Kind.ILLEGAL, i, i + 1, null));
@@ -291,6 +290,30 @@ final class SqlTokenizer {
         }
         out.add(new Token(kind, i, j, kind == Kind.VARIABLE ? sql.substring(i, j) : null));
         return j;
+    }
+
+    /**
+     * SQLite folds case for ASCII letters only (keywords, pragma and function names): so must we, or a character
+     * like U+017F (which Java upper-cases to 'S') would make a word SQLite does not know look like a keyword.
+     */
+    static String asciiUpper(String s) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] >= 'a' && c[i] <= 'z') {
+                c[i] -= 32;
+            }
+        }
+        return new String(c);
+    }
+
+    static String asciiLower(String s) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] >= 'A' && c[i] <= 'Z') {
+                c[i] += 32;
+            }
+        }
+        return new String(c);
     }
 
     static boolean isDigit(char c) {

@@ -16,7 +16,10 @@
  * step that is not an earlier one, {@code close} anywhere but last. A client mistake of that kind means the client
  * and server disagree about the protocol; the libSQL server also answers most of them at the HTTP level. A
  * non-null {@code baton} is refused with STREAM_INVALID / {@code STREAM_NOT_SUPPORTED}: streams do not outlive an
- * HTTP request yet.
+ * HTTP request yet. For the same reason, a pipeline without {@code close} that leaves a transaction open (what
+ * {@code client.transaction()} and drizzle's {@code db.transaction()} send first, expecting a baton back) has its
+ * transaction rolled back and is refused as a whole with STREAM_NOT_SUPPORTED, so the client fails at once with a
+ * clear message instead of at its COMMIT; statements that committed before the BEGIN stay committed.
  * <p>
  * Everything that depends on what happens while running, or that the protocol defines as a failure of one
  * request, is an error result {@code {"type":"error","error":{"message","code"}}} for that request (for a batch
@@ -92,8 +95,8 @@
  *
  * <h2>The connection goes back to the pool clean</h2>
  * Connections are pooled per database, so every request ends with: no transaction open (rolled back if the
- * request left one, e.g. BEGIN without COMMIT and without close; sqlite-jdbc exposes no get_autocommit, so every
- * statement that may open a transaction is noted and a ROLLBACK is issued only then), query_only off, the
+ * request left one; sqlite-jdbc exposes no get_autocommit, so every statement that may open a transaction is
+ * noted, and only then is the connection probed or a ROLLBACK issued), query_only off, the
  * per-connection settings the request wrote (foreign_keys, defer_foreign_keys, recursive_triggers,
  * legacy_alter_table, analysis_limit) back to their earlier values, temporary tables, views and triggers dropped,
  * the progress handler cleared and every statement finalized. If that fails the executor throws

@@ -23,6 +23,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class LimitsAndCleanupTest {
@@ -51,6 +52,7 @@ class LimitsAndCleanupTest {
     // ---- limits ----
 
     @Test
+    @Timeout(120) // if the progress handler did not stop it, this statement would run forever
     void aRunawayStatementIsInterruptedAndTheNextOneRuns() {
         ExecutionPolicy p = limited(100, 100, 100_000, Duration.ofMillis(200));
         ArrayNode r = h.pipeline(p, execute(COUNT_FOREVER), execute("SELECT 42"));
@@ -60,6 +62,7 @@ class LimitsAndCleanupTest {
     }
 
     @Test
+    @Timeout(120)
     void aRunawayWriteInsideATransactionIsInterruptedAndRolledBack() throws Exception {
         ExecutionPolicy p = limited(100, 100, 100_000, Duration.ofMillis(200));
         h.pipeline(p, execute("BEGIN"), execute("INSERT INTO t VALUES (1)"),
@@ -134,12 +137,20 @@ class LimitsAndCleanupTest {
 
     // ---- the connection goes back to the pool clean ----
 
+    /** What client.transaction("write") then tx.execute(...) sends first: no close, a baton expected back. */
+    private static final String CLIENT_TRANSACTION = """
+            {"requests":[{"type":"store_sql","sql_id":0,"sql":"INSERT INTO t VALUES (?)"},\
+            {"type":"batch","batch":{"steps":[\
+            {"stmt":{"sql":"BEGIN IMMEDIATE","args":[],"named_args":[],"want_rows":false}},\
+            {"condition":{"type":"ok","step":0},"stmt":{"sql_id":0,"args":[{"type":"float","value":3}],"named_args":[],"want_rows":true}}]}}]}""";
+
     @Test
-    void aTransactionLeftOpenIsRolledBackAndHoldsNoLock() throws Exception {
-        ObjectNode body = Harness.F.objectNode();
-        body.putArray("requests").add(execute("BEGIN IMMEDIATE")).add(execute("INSERT INTO t VALUES (1)"));
-        JsonNode out = h.run(Harness.open(), body).body();
-        assertThat(out.at("/results/1/type").asText()).isEqualTo("ok");
+    void anInteractiveTransactionIsRolledBackAndRefusedAsAStream() throws Exception {
+        MultidbException e = catchThrowableOfType(MultidbException.class,
+                () -> h.run(Harness.open(), Harness.parse(CLIENT_TRANSACTION)));
+        assertThat(e.kind()).isEqualTo(ErrorKind.STREAM_INVALID);
+        assertThat(e.code()).isEqualTo("STREAM_NOT_SUPPORTED");
+        assertThat(e.getMessage()).contains("rolled back").contains("batch()");
         h.assertNoTransaction();
         assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
         assertAnotherConnectionCanWrite();
@@ -147,18 +158,31 @@ class LimitsAndCleanupTest {
     }
 
     @Test
-    void savepointsAndReadonlyTransactionsLeftOpenAreRolledBackToo() throws Exception {
+    void aTransactionLeftOpenWithoutCloseIsRolledBackAndHoldsNoLock() throws Exception {
+        for (List<String> statements : List.of(List.of("BEGIN", "INSERT INTO t VALUES (1)"),
+                List.of("SAVEPOINT a", "INSERT INTO t VALUES (1)", "SAVEPOINT b"),
+                List.of("BEGIN TRANSACTION READONLY", "SELECT * FROM t"))) {
+            ObjectNode body = Harness.F.objectNode();
+            ArrayNode list = body.putArray("requests");
+            statements.forEach(sql -> list.add(execute(sql)));
+            MultidbException e = catchThrowableOfType(MultidbException.class, () -> h.run(Harness.open(), body));
+            assertThat(e.code()).as(statements.toString()).isEqualTo("STREAM_NOT_SUPPORTED");
+            h.assertNoTransaction();
+            assertThat(h.pragma("query_only")).isZero();
+            assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
+            assertAnotherConnectionCanWrite();
+        }
+    }
+
+    @Test
+    void aPipelineWithoutCloseThatEndsItsTransactionIsAnsweredNormally() throws Exception {
         ObjectNode body = Harness.F.objectNode();
-        body.putArray("requests").add(execute("SAVEPOINT a")).add(execute("INSERT INTO t VALUES (1)"))
-                .add(execute("SAVEPOINT b"));
-        h.run(Harness.open(), body);
+        body.putArray("requests").add(execute("BEGIN")).add(execute("INSERT INTO t VALUES (1)")).add(execute("COMMIT"))
+                .add(execute("SAVEPOINT s")).add(execute("RELEASE s"));
+        JsonNode out = h.run(Harness.open(), body).body();
+        assertThat(out.get("results")).hasSize(5);
+        assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(1)));
         h.assertNoTransaction();
-        ObjectNode readonly = Harness.F.objectNode();
-        readonly.putArray("requests").add(execute("BEGIN TRANSACTION READONLY")).add(execute("SELECT * FROM t"));
-        h.run(Harness.open(), readonly);
-        h.assertNoTransaction();
-        assertThat(h.pragma("query_only")).isZero();
-        assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
     }
 
     @Test

@@ -104,6 +104,13 @@ class SqlTextTest {
         assertThat(kind("frobnicate")).isEqualTo(Kind.OTHER);
     }
 
+    @Test
+    void caseIsFoldedForAsciiLettersOnlyAsSqliteDoes() {
+        // Java upper-cases U+017F to 'S'; SQLite sees an identifier, not SELECT.
+        assertThat(kind("\u017Felect 1")).isEqualTo(Kind.OTHER);
+        assertThat(kind("sElEcT 1")).isEqualTo(Kind.QUERY);
+    }
+
     private static SqlStatement.Analysis analysis(String sql) {
         return SqlStatement.split(sql).get(0).analysis();
     }
