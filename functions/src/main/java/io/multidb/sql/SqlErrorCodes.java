@@ -12,6 +12,12 @@ public final class SqlErrorCodes {
     public static final String LIMIT_EXCEEDED = "LIMIT_EXCEEDED";
     /** Streams that continue across requests (batons) are not served yet. */
     public static final String STREAM_NOT_SUPPORTED = "STREAM_NOT_SUPPORTED";
+    /** A statement names a sql_id that no store_sql of the same HTTP request stored (or close_sql removed). */
+    public static final String SQL_NOT_FOUND = "SQL_NOT_FOUND";
+    /** store_sql with a sql_id already stored in this HTTP request. */
+    public static final String SQL_EXISTS = "SQL_EXISTS";
+    /** A Hrana 3 feature over version 2 (describe, get_autocommit, the is_autocommit condition). */
+    public static final String NOT_SUPPORTED = "NOT_SUPPORTED";
 
     private SqlErrorCodes() {
     }

@@ -1,0 +1,111 @@
+/**
+ * The libSQL HTTP protocol, version 2 ("Hrana over HTTP", JSON), run on one SQLite connection: what an unmodified
+ * {@code @libsql/client} 0.18 sends to {@code POST .../v2/pipeline}, and what it expects back.
+ *
+ * <h2>A request's path</h2>
+ * {@link io.multidb.sql.PipelineExecutor#execute} reads the body ({@code ProtocolParser}), then runs each request
+ * in order on a {@code PipelineSession} and answers {@code {"baton":null,"base_url":null,"results":[...]}}, one
+ * result per request, each ok {@code response.type} equal to its request's type.
+ *
+ * <h2>HTTP error or error result</h2>
+ * A body whose shape is wrong is refused as a whole, before anything runs, with a {@code MultidbException}
+ * (INVALID_REQUEST) that names the place ({@code requests[2].stmt.args[0]: ...}): not an object, no
+ * {@code requests} array, more requests than {@code SqlLimits.maxRequestsPerPipeline}, an unknown request or
+ * condition or value type, a statement without (or with both) {@code sql} and {@code sql_id}, a value that does not
+ * parse (an integer that is no 64-bit integer, bad base64), fields of the wrong JSON type, a condition naming a
+ * step that is not an earlier one, {@code close} anywhere but last. A client mistake of that kind means the client
+ * and server disagree about the protocol; the libSQL server also answers most of them at the HTTP level. A
+ * non-null {@code baton} is refused with STREAM_INVALID / {@code STREAM_NOT_SUPPORTED}: streams do not outlive an
+ * HTTP request yet. For the same reason, a pipeline without {@code close} that leaves a transaction open (what
+ * {@code client.transaction()} and drizzle's {@code db.transaction()} send first, expecting a baton back) has its
+ * transaction rolled back and is refused as a whole with STREAM_NOT_SUPPORTED, so the client fails at once with a
+ * clear message instead of at its COMMIT; statements that committed before the BEGIN stay committed.
+ * <p>
+ * Everything that depends on what happens while running, or that the protocol defines as a failure of one
+ * request, is an error result {@code {"type":"error","error":{"message","code"}}} for that request (for a batch
+ * step, its entry in {@code step_errors}), and the pipeline goes on: SQL errors, sandbox refusals, refused writes
+ * and schema changes, limits, argument mismatches (ARGS_INVALID, ARGS_BOTH_POSITIONAL_AND_NAMED), an execute with
+ * no or several statements (SQL_NO_STATEMENT, SQL_MANY_STATEMENTS), an unknown {@code sql_id} (SQL_NOT_FOUND),
+ * a {@code store_sql} of an id in use (SQL_EXISTS), and the Hrana 3 requests {@code describe} and
+ * {@code get_autocommit} and the {@code is_autocommit} condition (NOT_SUPPORTED).
+ *
+ * <h2>Requests</h2>
+ * execute (exactly one statement); batch (steps with conditions ok/error/not/and/or; a skipped step is neither ok
+ * nor error and has null in both {@code step_results} and {@code step_errors}); sequence (the text is split into
+ * statements, each run with {@code want_rows=false}, in autocommit mode unless the text says otherwise, stopping
+ * at the first error); store_sql/close_sql (stored SQL lives for one HTTP request); close (ends the stream: an
+ * open transaction is rolled back). Statements are split as {@code sqlite3_complete} does ({@code SqlStatement}),
+ * over SQLite's own tokenizer rules ({@code SqlTokenizer}), so CREATE TRIGGER ... BEGIN ...; END stays one
+ * statement.
+ *
+ * <h2>Values and results</h2>
+ * Values in: null; integer as a JSON string (a JSON integer is accepted too); float as any JSON number, bound as
+ * a double (the JavaScript client sends every {@code number}, even 1, as a float: the column's affinity turns it
+ * into an integer where the column asks for one); text; blob as standard base64, padded or not. Values out, by
+ * each value's own storage class: INTEGER as a string, REAL as a number (infinities as 1e999 / -1e999, which
+ * {@code JSON.parse} reads as Infinity), TEXT, BLOB as padded base64, NULL. A StmtResult has {@code cols} (name and
+ * the declared type of the table column, null for expressions), {@code rows} (always an array, empty when
+ * {@code want_rows} is false; the statement still runs to completion), {@code affected_row_count} (SQLite's
+ * changes() when the statement changed rows, else 0), {@code last_insert_rowid} (the connection's
+ * last_insert_rowid() after a statement that changed rows, as a string; null after reads or if it is 0),
+ * {@code rows_read} (rows the statement produced, returned or not: SQLite does not tell how many it scanned),
+ * {@code rows_written} (rows changed, including by triggers and foreign key actions) and
+ * {@code query_duration_ms}.
+ *
+ * <h2>Error codes</h2>
+ * SQLite failures report the primary result code's name, as the libSQL server does ({@code SQLITE_CONSTRAINT},
+ * not {@code SQLITE_CONSTRAINT_UNIQUE}), with the message "SQLite error: " + SQLite's message. Syntax errors found
+ * while preparing are {@code SQL_PARSE_ERROR} ("SQL string could not be parsed: ..."). One difference: for SQLite's
+ * generic SQLITE_ERROR (no such table, ...) the libSQL server sends SQLITE_UNKNOWN (rusqlite has no name for it);
+ * this server sends SQLITE_ERROR. This project's own codes are in {@link io.multidb.sql.SqlErrorCodes}.
+ *
+ * <h2>Policies</h2>
+ * Writes refused ({@code ExecutionPolicy.writeRefusalCode}): the request runs with {@code PRAGMA query_only=ON}, so
+ * SQLite itself refuses every write (temporary objects and VACUUM included); SQLITE_READONLY becomes an error result
+ * with the policy's code and message, and {@code PipelineResult.writeRefused} is set. BEGIN IMMEDIATE/EXCLUSIVE,
+ * which query_only would refuse, run as BEGIN DEFERRED: with nothing to write, the reads are the same.
+ * <p>
+ * Schema changes refused ({@code schemaChangeRefusal}): every statement that could change a schema (CREATE, DROP,
+ * ALTER, ANALYZE, REINDEX, PRAGMA optimize, anything unrecognised) runs inside a savepoint between two readings of
+ * the main and temp schema cookies ({@code PRAGMA schema_version}); if a cookie moved, the savepoint is rolled back
+ * and the statement answers SCHEMA_CHANGE_REFUSED. Nesting makes this work inside the user's own BEGIN ... COMMIT,
+ * in batches and sequences. Writes to {@code PRAGMA user_version} (schema-ish, but no cookie) are refused outright.
+ * Plain reads and writes of rows, transaction control and pragma settings skip the guard and cost nothing extra.
+ * <p>
+ * BEGIN TRANSACTION READONLY (the client's batch(..., "read"); libSQL syntax that plain SQLite reads as a named
+ * transaction) runs as BEGIN DEFERRED with query_only on until the transaction ends: a write then fails with
+ * SQLITE_READONLY.
+ *
+ * <h2>The sandbox</h2>
+ * Always on, whatever the policy, decided from the tokens before SQLite prepares the statement (some pragmas act
+ * while being prepared, even under EXPLAIN): ATTACH, DETACH, VACUUM INTO, load_extension() and fts3_tokenizer()
+ * calls (also as quoted names), PRAGMAs outside {@code Pragmas}' allowlist (and allowed read-only ones given a
+ * value), and table-valued {@code pragma_xxx} functions outside it (also written as quoted names or strings, which
+ * SQLite accepts as table names) answer STATEMENT_NOT_ALLOWED. Plain VACUUM runs: it needs one attached scratch
+ * database, so the ATTACHED limit (0, set by the store) is lifted for that statement alone. Known false positive: a
+ * string equal to {@code 'pragma_<a refused pragma>'} anywhere in a statement is refused.
+ *
+ * <h2>Limits</h2>
+ * {@code SqlLimits}: requests per pipeline (INVALID_REQUEST); statements per HTTP request, counted when a request
+ * starts, so a batch or sequence that would cross the limit runs nothing; result rows and approximate result bytes
+ * over the whole pipeline; run time per statement through SQLite's progress handler (the statement is interrupted;
+ * inside a transaction SQLite may roll it back). All answer LIMIT_EXCEEDED. A write whose RETURNING rows cross the
+ * row or byte limit has still been made. Values larger than the store's LENGTH limit fail with SQLITE_TOOBIG
+ * before any memory is spent on them.
+ *
+ * <h2>The connection goes back to the pool clean</h2>
+ * Connections are pooled per database, so every request ends with: no transaction open (rolled back if the
+ * request left one; sqlite-jdbc exposes no get_autocommit, so every statement that may open a transaction is
+ * noted, and only then is the connection probed or a ROLLBACK issued), query_only off, the
+ * per-connection settings the request wrote (foreign_keys, defer_foreign_keys, recursive_triggers,
+ * legacy_alter_table, analysis_limit) back to their earlier values, temporary tables, views and triggers dropped,
+ * the progress handler cleared and every statement finalized. If that fails the executor throws
+ * {@code StorageException}: the caller must discard the connection.
+ *
+ * <h2>Cost</h2>
+ * Nothing is cached across requests. Within a request, the split and analysis of each SQL text and its prepared
+ * statement are reused (a batch of the same INSERT prepares once). A plain statement costs its tokenizing, its
+ * prepare, its run and two total_changes() calls; the schema guard, the last_insert_rowid query, query_only and
+ * setting restoration are paid only by the requests that need them.
+ */
+package io.multidb.sql;
