@@ -42,7 +42,8 @@ final class DataPlane {
         }
         authorize(r);
         r.requireJsonBody(MAX_BODY);
-        PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()));
+        PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()),
+                io.multidb.sql.SqlService.Caller.FULL_ACCESS);
         return Responses.json(200, result.body());
     }
 

@@ -59,7 +59,7 @@ public final class Wiring {
         MigrationService migrations = new MigrationService(catalog, migrationStore, store, copies, workflows,
                 MigrationOptions.defaults(), faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
         return new Services(org, adminToken, new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, SqlLimits.defaults()), migrations, MIGRATION_WAIT);
+                new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT), migrations, MIGRATION_WAIT);
     }
 
     /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */

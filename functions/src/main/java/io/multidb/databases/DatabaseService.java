@@ -64,7 +64,7 @@ public final class DatabaseService {
             // Our claim owns the name: a file under it is a leftover of a crashed create or delete.
             store.removeLeftover(claimed.name());
             boolean made = claimed.isChild()
-                    ? store.withFamilyLock(claimed.parent(), () -> store.createCopy(claimed.parent(), claimed.name()))
+                    ? store.families().write(claimed.parent(), job -> store.createCopy(claimed.parent(), claimed.name()))
                     : store.createEmpty(claimed.name());
             if (!made) {
                 throw new IllegalStateException("database file appeared under a claimed name: " + claimed.name());

@@ -12,6 +12,10 @@ public final class SqlErrorCodes {
     public static final String LIMIT_EXCEEDED = "LIMIT_EXCEEDED";
     /** Streams that continue across requests (batons) are not served yet. */
     public static final String STREAM_NOT_SUPPORTED = "STREAM_NOT_SUPPORTED";
+    /** A write to a schema database with children became a migration job, which failed or was rolled back. */
+    public static final String SCHEMA_MIGRATION_FAILED = "SCHEMA_MIGRATION_FAILED";
+    /** ... which has not ended within the request's wait: the message has the job id to poll. */
+    public static final String SCHEMA_MIGRATION_RUNNING = "SCHEMA_MIGRATION_RUNNING";
     /** A statement names a sql_id that no store_sql of the same HTTP request stored (or close_sql removed). */
     public static final String SQL_NOT_FOUND = "SQL_NOT_FOUND";
     /** store_sql with a sql_id already stored in this HTTP request. */
