@@ -50,17 +50,7 @@ public final class SecretsManagerSigningKey implements SigningKeys {
 
     /** Builds a client (url-connection HTTP, short timeouts), reads the secret, closes the client. */
     public static SecretsManagerSigningKey load(String secretId, Region region, URI endpointOverride) {
-        SecretsManagerClientBuilder builder = SecretsManagerClient.builder()
-                .region(region)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(5)));
-        if (endpointOverride != null) {
-            builder.endpointOverride(endpointOverride)
-                    .credentialsProvider(StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create("multidb-local", "multidb-local")));
-        }
-        try (SecretsManagerClient client = builder.build()) {
+        try (SecretsManagerClient client = Secrets.client(region, endpointOverride)) {
             return new SecretsManagerSigningKey(client, secretId);
         }
     }
