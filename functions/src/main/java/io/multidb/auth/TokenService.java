@@ -23,6 +23,7 @@ import java.util.Date;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Issues and verifies database and group tokens (HS256 JWTs), checks the admin token, and rotates. See the
@@ -52,6 +53,16 @@ public final class TokenService {
     private final CachingTokenGenerations generations;
     private final Clock clock;
     private final ConcurrentHashMap<String, MACVerifier> verifiers = new ConcurrentHashMap<>();
+    /**
+     * The claims of tokens whose signature verified, by the token's exact text: parsing and the MAC were most of a
+     * verification's cost, paid again on every request a client sent with the same token (docs/benchmarks.md).
+     * What can change for a token is checked at every use all the same: its key is still accepted, its organization,
+     * its expiry, its rotation generation. Only tokens that verified get in, so the map holds valid tokens only;
+     * emptied when full.
+     */
+    private final ConcurrentHashMap<String, Claims> verified = new ConcurrentHashMap<>();
+    static final int MAX_VERIFIED = 10_000;
+    private final AtomicLong signatureChecks = new AtomicLong();
     private final ConcurrentHashMap<String, MACSigner> signers = new ConcurrentHashMap<>();
 
     /**
@@ -135,6 +146,32 @@ public final class TokenService {
         if (token.length() > MAX_TOKEN_LENGTH) {
             throw unauthorized(MALFORMED);
         }
+        Claims claims = verified.get(token);
+        // A key's id is a hash of the key, so a token that verified under an id still accepted verifies again.
+        if (claims == null || keys.forId(claims.keyId()).isEmpty()) {
+            verified.remove(token);
+            claims = verifySignature(token);
+            if (verified.size() >= MAX_VERIFIED) {
+                verified.clear();
+            }
+            verified.put(token, claims);
+        }
+        return principal(claims);
+    }
+
+    /** How many tokens had their signature checked (test hook: repeated tokens are checked once). */
+    long signatureChecks() {
+        return signatureChecks.get();
+    }
+
+    /** What a verified token says; everything that cannot change for the same token text. */
+    private record Claims(String keyId, String org, Scope scope, String name, Access access, long generation,
+                          Instant expires) {
+    }
+
+    /** Parses the token, checks its algorithm, key and MAC, and reads its claims; UNAUTHORIZED saying why not. */
+    private Claims verifySignature(String token) {
+        signatureChecks.incrementAndGet();
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -156,10 +193,6 @@ public final class TokenService {
         if (!valid) {
             throw unauthorized(BAD_SIGNATURE);
         }
-        return principal(jwt);
-    }
-
-    private Principal principal(SignedJWT jwt) {
         String tokenOrg;
         Scope scope;
         String name;
@@ -181,19 +214,25 @@ public final class TokenService {
         if (scope == null || access == null || generation == null || !Names.isValid(name)) {
             throw unauthorized(MALFORMED);
         }
-        if (!org.equals(tokenOrg)) {
+        return new Claims(key.id(), tokenOrg, scope, name, access, generation,
+                expires == null ? null : expires.toInstant());
+    }
+
+    /** The checks that can change for the same token: organization, expiry, rotation. */
+    private Principal principal(Claims c) {
+        if (!org.equals(c.org())) {
             throw unauthorized(WRONG_ORG);
         }
-        if (expires != null && !clock.instant().isBefore(expires.toInstant())) {
-            throw unauthorized(String.format(EXPIRED, expires.toInstant()));
+        if (c.expires() != null && !clock.instant().isBefore(c.expires())) {
+            throw unauthorized(String.format(EXPIRED, c.expires()));
         }
-        if (generation < generations.current(org, scope, name)) {
-            throw unauthorized(String.format(ROTATED, scope.wire(), name));
+        if (c.generation() < generations.current(org, c.scope(), c.name())) {
+            throw unauthorized(String.format(ROTATED, c.scope().wire(), c.name()));
         }
-        boolean readOnly = access == Access.READ_ONLY;
-        return scope == Scope.DATABASE
-                ? new Principal.DatabasePrincipal(name, readOnly)
-                : new Principal.GroupPrincipal(name, readOnly);
+        boolean readOnly = c.access() == Access.READ_ONLY;
+        return c.scope() == Scope.DATABASE
+                ? new Principal.DatabasePrincipal(c.name(), readOnly)
+                : new Principal.GroupPrincipal(c.name(), readOnly);
     }
 
     private static MACSigner signer(SigningKey key) {

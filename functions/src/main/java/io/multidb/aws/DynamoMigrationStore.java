@@ -273,6 +273,21 @@ public final class DynamoMigrationStore implements MigrationStore {
         batchWrite(what, last.values().stream().map(MigrationItems::taskItem).toList());
     }
 
+    /**
+     * Task items only, in batch writes of 25: the tasks were read with {@link #listBatch} and keep their batch, so
+     * their batch member items exist already (moving a task to another batch goes through {@link #putTask}, which
+     * writes the member item first). One write unit per task, as with putTask, in 1/25 of the calls.
+     */
+    @Override
+    public void putTaskOutcomes(List<MigrationTask> tasks) {
+        Map<String, MigrationTask> last = new LinkedHashMap<>();
+        for (MigrationTask t : tasks) {
+            last.put(t.jobId() + "/" + t.database(), t);
+        }
+        batchWrite("recording the outcomes of " + last.size() + " migration tasks",
+                last.values().stream().map(MigrationItems::taskItem).toList());
+    }
+
     @Override
     public Optional<MigrationTask> getTask(String jobId, String database) {
         return Optional.ofNullable(get("reading the migration task of " + database, taskKey(jobId, database)))

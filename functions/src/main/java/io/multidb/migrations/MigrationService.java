@@ -26,8 +26,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -305,11 +307,12 @@ public final class MigrationService {
     /** The migration on each child of one batch, rolled back; every outcome recorded; DRY_RUN_FAILED naming them. */
     public void dryRunBatch(String org, String jobId, int batch) {
         MigrationJob job = running(org, jobId, EnumSet.of(JobStatus.DRY_RUNNING));
-        List<ChildFailure> failed = parallel(store.listBatch(jobId, batch), t -> {
+        Queue<MigrationTask> outcomes = new ConcurrentLinkedQueue<>();
+        List<ChildFailure> failed = recordingOutcomes(outcomes, () -> parallel(store.listBatch(jobId, batch), t -> {
             String error = dryRun(job, t.database());
-            store.putTask(t.with(error == null ? TaskStatus.DRY_RUN_OK : TaskStatus.DRY_RUN_FAILED, error, job.fromVersion()));
+            outcomes.add(t.with(error == null ? TaskStatus.DRY_RUN_OK : TaskStatus.DRY_RUN_FAILED, error, job.fromVersion()));
             return error == null ? null : new ChildFailure(t.database(), error);
-        }, () -> false);
+        }, () -> false));
         if (!failed.isEmpty()) {
             throw new MigrationStepFailed(DRY_RUN_FAILED, describe(failed, "failed the dry run"));
         }
@@ -323,19 +326,22 @@ public final class MigrationService {
     public void applyBatch(String org, String jobId, int batch) {
         MigrationJob job = toApplying(org, jobId);
         AtomicBoolean stop = new AtomicBoolean();
-        List<ChildFailure> failed = parallel(store.listBatch(jobId, batch), t -> {
+        Queue<MigrationTask> outcomes = new ConcurrentLinkedQueue<>();
+        List<ChildFailure> failed = recordingOutcomes(outcomes, () -> parallel(store.listBatch(jobId, batch), t -> {
             if (t.status() == TaskStatus.APPLIED) {
                 return null;
             }
             String error = apply(job, t.database(), true);
             if (error != null) {
                 stop.set(true);
-                store.putTask(t.with(TaskStatus.FAILED, error, job.fromVersion()));
+                outcomes.add(t.with(TaskStatus.FAILED, error, job.fromVersion()));
                 return new ChildFailure(t.database(), error);
             }
-            recordApplied(job, t);
+            // The task's APPLIED is written with the batch's other outcomes; the catalog's version right away.
+            outcomes.add(t.with(TaskStatus.APPLIED, null, job.toVersion()));
+            store.setSchemaVersion(job.org(), t.database(), job.toVersion());
             return null;
-        }, stop::get);
+        }, stop::get));
         if (!failed.isEmpty()) {
             throw new MigrationStepFailed(APPLY_FAILED, describe(failed, "failed to apply the migration"));
         }
@@ -724,6 +730,30 @@ public final class MigrationService {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Runs a batch step and then records its databases' outcomes in one batched write instead of one write per
+     * database (the metadata calls, not SQLite, bounded the migration's speed: statemachines/README.md). Written
+     * also when the step throws, so that progress shows what was done; a failed write then does not hide the step's
+     * own failure. Nothing depends on these records being written before the batch ends: a retried batch finds each
+     * database's version row (apply skips it and records it again), and a restore is driven by the version rows,
+     * not by the records.
+     */
+    private <T> T recordingOutcomes(Queue<MigrationTask> outcomes, java.util.function.Supplier<T> step) {
+        T result;
+        try {
+            result = step.get();
+        } catch (RuntimeException e) {
+            try {
+                store.putTaskOutcomes(List.copyOf(outcomes));
+            } catch (RuntimeException w) {
+                e.addSuppressed(w);
+            }
+            throw e;
+        }
+        store.putTaskOutcomes(List.copyOf(outcomes));
+        return result;
     }
 
     /** An abort outranks a transient failure: retrying an aborted job's step is pointless. */

@@ -46,6 +46,15 @@ public interface MigrationStore {
         tasks.forEach(this::putTask);
     }
 
+    /**
+     * Records the outcomes (status, error, version) of tasks read with {@link #listBatch} and kept in their batch:
+     * what a batch step writes once its databases are done, instead of one write per database. Adapters may batch
+     * the writes; as with {@link #putTask}, each task is replaced whatever its stored status.
+     */
+    default void putTaskOutcomes(List<MigrationTask> tasks) {
+        tasks.forEach(this::putTask);
+    }
+
     /** Replaces a task if its stored status is one of {@code expected}. */
     boolean updateTask(MigrationTask task, Set<TaskStatus> expected);
 

@@ -10,7 +10,10 @@ import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationService;
 import io.multidb.storage.SqliteStore;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -37,9 +40,27 @@ public final class SqlService {
     private final SqlLimits limits;
     private final MigrationService migrations;
     private final Duration migrationWait;
+    private final LongSupplier ticker;
+    /** Catalog entries read recently, by org and name (see {@link #lookup}). */
+    private final Map<String, Recent> recent = new ConcurrentHashMap<>();
+
+    /** How long a catalog entry read for a request serves later requests to the same database file. */
+    public static final Duration RECENT_TTL = Duration.ofSeconds(1);
+    /** Past this many databases the remembered entries are dropped: bounded memory whatever names requests carry. */
+    static final int MAX_RECENT = 10_000;
+
+    private record Recent(Database db, SqliteStore.FileIdentity file, long readAtNanos) {
+    }
 
     public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
                       Duration migrationWait) {
+        this(catalog, store, limits, migrations, migrationWait, System::nanoTime);
+    }
+
+    /** @param ticker nanoseconds, for the age of remembered catalog entries (tests pass their own) */
+    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
+                      Duration migrationWait, LongSupplier ticker) {
+        this.ticker = Objects.requireNonNull(ticker);
         this.catalog = Objects.requireNonNull(catalog);
         this.store = Objects.requireNonNull(store);
         this.limits = Objects.requireNonNull(limits);
@@ -58,7 +79,7 @@ public final class SqlService {
 
     public PipelineResult execute(String org, String name, JsonNode request, Caller caller) {
         Names.database(name);
-        Database db = database(org, name);
+        Database db = lookup(org, name);
         try {
             return switch (db.kind()) {
                 case STANDARD -> run(db, policy(db, null, 0, caller), request);
@@ -79,6 +100,38 @@ public final class SqlService {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The database's catalog entry, read from the catalog at most every {@link #RECENT_TTL} per database file: a
+     * metadata read per request cost more than the SQL (docs/benchmarks.md). What a request takes from the entry is
+     * its kind and parent, which never change while the file exists (a database deleted and created again has a new
+     * file, whose identity is checked at every use, and a schema database's request reads the entry again under its
+     * lock), and block_writes, which another container may thus see up to RECENT_TTL late (token rotation: 5 s).
+     * The time to live is short because the file's identity is only as good as the file system's: one that handed
+     * a new file the id of a file another container deleted a moment before would leave the old entry in use here
+     * until it expires.
+     */
+    private Database lookup(String org, String name) {
+        String key = org + "/" + name;
+        // The file's identity first: were the database replaced between the two reads, the entry would carry the
+        // old file's identity and be read again next time, never the other way round.
+        SqliteStore.FileIdentity file = store.fileIdentity(name);
+        Recent r = recent.get(key);
+        long now = ticker.getAsLong();
+        if (r != null && file != null && file.equals(r.file()) && now - r.readAtNanos() < RECENT_TTL.toNanos()) {
+            return r.db();
+        }
+        Database db = database(org, name);
+        if (file == null) {
+            recent.remove(key);
+        } else {
+            if (recent.size() >= MAX_RECENT) {
+                recent.clear();
+            }
+            recent.put(key, new Recent(db, file, now));
+        }
+        return db;
     }
 
     private Database database(String org, String name) {

@@ -181,7 +181,7 @@ public final class FamilyLocks implements AutoCloseable {
         if (healthy) {
             Deque<SQLiteConnection> q = idle.computeIfAbsent(family, k -> new ArrayDeque<>());
             synchronized (q) {
-                if (q.size() < 4) {
+                if (q.size() < 16) {
                     q.addFirst(c);
                     return;
                 }

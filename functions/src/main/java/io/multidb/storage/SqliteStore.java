@@ -60,6 +60,8 @@ public final class SqliteStore implements AutoCloseable {
     private final Map<String, Deque<Pooled>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final FamilyLocks families;
+    /** Creates and deletes done by this store, by name (see {@link FileIdentity}). */
+    private final Map<String, Long> changes = new ConcurrentHashMap<>();
 
     private record Pooled(SQLiteConnection connection, Object fileKey) {
     }
@@ -88,6 +90,28 @@ public final class SqliteStore implements AutoCloseable {
 
     public boolean exists(String name) {
         return Files.isRegularFile(fileOf(name));
+    }
+
+    /**
+     * Which file a database name stands for now: the file's key (its inode, as the pool checks it) and how many
+     * times this store has created or deleted a database of that name. A database deleted and created again has
+     * another identity: by the count when it happened in this process, where a file system may hand the new file
+     * the freed inode number; by the key when another container did it (EFS does not reuse file ids soon).
+     */
+    public record FileIdentity(Object fileKey, long changes) {
+    }
+
+    /** The database's {@link FileIdentity}, or null if it has no file. */
+    public FileIdentity fileIdentity(String name) {
+        Path file = fileOf(name);
+        // The count before the key: a change between the two reads then shows as a different identity next time.
+        long changes = this.changes.getOrDefault(name, 0L);
+        Object key = fileKey(file);
+        return key == null ? null : new FileIdentity(key, changes);
+    }
+
+    private void changed(String name) {
+        changes.merge(name, 1L, Long::sum);
     }
 
     /** A connection borrowed for one request; closing it returns it to the pool. */
@@ -221,7 +245,7 @@ public final class SqliteStore implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS _multidb_init(x)");
                 s.execute("DROP TABLE _multidb_init");
             }
-            return moveIntoPlace(part, target);
+            return moved(name, moveIntoPlace(part, target));
         } catch (SQLException | IOException e) {
             deleteQuietly(part);
             throw new StorageException("cannot create database " + name, e);
@@ -243,11 +267,18 @@ public final class SqliteStore implements AutoCloseable {
                 s.setString(1, part.toString());
                 s.execute();
             }
-            return moveIntoPlace(part, dst);
+            return moved(target, moveIntoPlace(part, dst));
         } catch (SQLException | IOException e) {
             deleteQuietly(part);
             throw new StorageException("cannot copy database " + source + " to " + target, e);
         }
+    }
+
+    private boolean moved(String name, boolean moved) {
+        if (moved) {
+            changed(name);
+        }
+        return moved;
     }
 
     private SQLiteConnection connectCreating(Path file) throws SQLException {
@@ -286,6 +317,7 @@ public final class SqliteStore implements AutoCloseable {
     /** Deletes the database file and its journal; idle connections to it are closed. */
     public void delete(String name) {
         Path file = fileOf(name);
+        changed(name);
         evict(name);
         try {
             Files.deleteIfExists(file);

@@ -20,6 +20,6 @@ public record StorageOptions(
         int maxValueLength) {
 
     public static StorageOptions defaults() {
-        return new StorageOptions(Duration.ofSeconds(5), 4, 256, 1_000_000, 16 * 1024 * 1024);
+        return new StorageOptions(Duration.ofSeconds(5), 16, 256, 1_000_000, 16 * 1024 * 1024);
     }
 }

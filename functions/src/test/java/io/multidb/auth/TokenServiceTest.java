@@ -128,6 +128,35 @@ class TokenServiceTest {
     }
 
     @Test
+    void aTokenSentAgainIsNotVerifiedAgainButItsExpiryStillCounts() {
+        String jwt = tokens.issue(Scope.DATABASE, "a", Expiration.parse("1h"), Access.READ_ONLY);
+        for (int i = 0; i < 3; i++) {
+            assertThat(tokens.verify(jwt)).isEqualTo(new Principal.DatabasePrincipal("a", true));
+        }
+        assertThat(tokens.signatureChecks()).isEqualTo(1);
+
+        clock.advance(Duration.ofHours(1));
+        expect(MultidbException.class, ErrorKind.UNAUTHORIZED, "expired token", () -> tokens.verify(jwt));
+        // A token that differs in one character is checked in full, not matched to the remembered one.
+        String altered = jwt.substring(0, jwt.length() - 2) + (jwt.endsWith("A") ? "B" : "A") + jwt.charAt(jwt.length() - 1);
+        expect(MultidbException.class, ErrorKind.UNAUTHORIZED, TokenService.BAD_SIGNATURE, () -> tokens.verify(altered));
+        assertThat(tokens.signatureChecks()).isEqualTo(2);
+    }
+
+    @Test
+    void aRememberedTokenIsRefusedOnceItsKeyIsNoLongerAccepted() {
+        SigningKey[] current = {KEY};
+        TokenService rolling = service(ORG, () -> current[0]);
+        String jwt = rolling.issue(Scope.GROUP, "g", Expiration.NEVER, Access.FULL_ACCESS);
+        assertThat(rolling.verify(jwt)).isEqualTo(new Principal.GroupPrincipal("g", false));
+
+        current[0] = OTHER_KEY;
+        expect(MultidbException.class, ErrorKind.UNAUTHORIZED, TokenService.BAD_SIGNATURE, () -> rolling.verify(jwt));
+        current[0] = KEY;
+        assertThat(rolling.verify(jwt)).isEqualTo(new Principal.GroupPrincipal("g", false));
+    }
+
+    @Test
     void aNeverExpiringTokenOutlivesAnyClock() {
         String jwt = tokens.issue(Scope.GROUP, "g", Expiration.NEVER, Access.FULL_ACCESS);
         clock.advance(Duration.ofDays(365 * 50));

@@ -88,8 +88,16 @@ public final class InMemoryCatalog implements Catalog {
         dbs.remove(key(org, database.name()));
     }
 
+    private int databaseReads;
+
+    /** How many times getDatabase was called (test hook: callers that remember entries). */
+    public synchronized int databaseReads() {
+        return databaseReads;
+    }
+
     @Override
     public synchronized Optional<Database> getDatabase(String org, String name) {
+        databaseReads++;
         Entry e = dbs.get(key(org, name));
         return e != null && e.status() == Status.READY ? Optional.of(e.db()) : Optional.empty();
     }

@@ -87,9 +87,29 @@ public final class InMemoryMigrationStore implements MigrationStore {
         return catalog.getDatabase(org, schemaDb).map(Database::migrationJob);
     }
 
+    private int singleTaskWrites;
+    private int outcomeWrites;
+
     @Override
     public synchronized void putTask(MigrationTask task) {
+        singleTaskWrites++;
         tasks.computeIfAbsent(task.jobId(), k -> new TreeMap<>()).put(task.database(), task);
+    }
+
+    @Override
+    public synchronized void putTaskOutcomes(List<MigrationTask> outcomes) {
+        outcomeWrites++;
+        outcomes.forEach(t -> tasks.computeIfAbsent(t.jobId(), k -> new TreeMap<>()).put(t.database(), t));
+    }
+
+    /** How many times putTask was called (test hook: batch steps should not write one task at a time). */
+    public synchronized int singleTaskWrites() {
+        return singleTaskWrites;
+    }
+
+    /** How many times putTaskOutcomes was called. */
+    public synchronized int outcomeWrites() {
+        return outcomeWrites;
     }
 
     @Override

@@ -223,6 +223,30 @@ class MigrationServiceTest {
     }
 
     @Test
+    void aBatchStepRecordsItsDatabasesOutcomesInOneWriteNotOnePerDatabase() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(5); // one batch (at least 5 per batch here)
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        assertThat(m.prepare(ORG, job.id())).isEqualTo(1);
+        m.dryRunParent(ORG, job.id());
+        int single = store.singleTaskWrites();
+        int batched = store.outcomeWrites();
+
+        m.dryRunBatch(ORG, job.id(), 0);
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
+                .hasSize(5).allMatch(t -> t.status() == TaskStatus.DRY_RUN_OK);
+        m.applyBatch(ORG, job.id(), 0);
+
+        assertThat(store.singleTaskWrites() - single).isZero();
+        assertThat(store.outcomeWrites() - batched).isEqualTo(2);
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
+                .hasSize(5).allMatch(t -> t.status() == TaskStatus.APPLIED && t.schemaVersion() == 1);
+        m.applyParent(ORG, job.id());
+        assertThat(m.finish(ORG, job.id(), true, null).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+    }
+
+    @Test
     void aDryRunFailureOnOneChildChangesNothingAndNamesTheChildAndSqlitesError() throws Exception {
         MigrationService m = service(MigrationFaults.NONE);
         List<String> children = family(12);

@@ -323,6 +323,30 @@ public abstract class MigrationStoreContract {
     }
 
     @Test
+    void outcomesOfABatchReplaceItsTasksAndKeepThemInTheBatch() {
+        String jobId = UUID.randomUUID().toString();
+        List<MigrationTask> tasks = new ArrayList<>();
+        // 60 tasks: more than one batch write of 25.
+        for (int i = 0; i < 60; i++) {
+            tasks.add(task(jobId, String.format("c%02d", i), 4));
+        }
+        store().putTasks(tasks);
+        List<MigrationTask> listed = store().listBatch(jobId, 4);
+        List<MigrationTask> outcomes = new ArrayList<>();
+        for (MigrationTask t : listed) {
+            outcomes.add(t.database().equals("c07") ? t.with(TaskStatus.FAILED, "no such table: t", 1)
+                    : t.with(TaskStatus.APPLIED, null, 2));
+        }
+        store().putTaskOutcomes(outcomes);
+
+        List<MigrationTask> after = store().listBatch(jobId, 4);
+        assertThat(after).containsExactlyElementsOf(outcomes);
+        assertThat(store().getTask(jobId, "c07").orElseThrow().error()).isEqualTo("no such table: t");
+        assertThat(store().listTasks(jobId, null, 100).items()).containsExactlyElementsOf(outcomes);
+        store().putTaskOutcomes(List.of()); // nothing to write is no call
+    }
+
+    @Test
     void aTaskPutIntoAnotherBatchLeavesItsOldBatch() {
         String jobId = UUID.randomUUID().toString();
         store().putTasks(List.of(task(jobId, "a", 0), task(jobId, "b", 0)));

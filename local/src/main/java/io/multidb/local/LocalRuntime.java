@@ -37,6 +37,8 @@ public final class LocalRuntime implements AutoCloseable {
     private final PrintStream log;
     private boolean closing;
     private ApiGatewayFront front;
+    private URI dynamoEndpoint;
+    private URI stepFunctionsEndpoint;
 
     LocalRuntime(LocalConfig config, PrintStream log) {
         this.config = config;
@@ -91,6 +93,8 @@ public final class LocalRuntime implements AutoCloseable {
                 .start());
         env.put("MULTIDB_STATE_MACHINE_ARN", sfn.stateMachineArn(STATE_MACHINE));
         env.put("MULTIDB_SFN_ENDPOINT", sfn.endpoint().toString());
+        runtime.dynamoEndpoint = dynalite.endpoint();
+        runtime.stepFunctionsEndpoint = sfn.endpoint();
         return new ApiHandler(Wiring.fromEnvironment(env));
     }
 
@@ -129,6 +133,16 @@ public final class LocalRuntime implements AutoCloseable {
 
     public URI baseUri() {
         return front.baseUri();
+    }
+
+    /** The local DynamoDB (dynalite) the handlers use: for tools that look at the metadata (the benchmarks). */
+    public URI dynamoEndpoint() {
+        return dynamoEndpoint;
+    }
+
+    /** The local Step Functions service: for tools that read executions' histories (the benchmarks). */
+    public URI stepFunctionsEndpoint() {
+        return stepFunctionsEndpoint;
     }
 
     /** Blocks until {@link #close()} has run. */

@@ -403,4 +403,15 @@ class ApiGatewayFrontTest {
         assertThat(context.getRemainingTimeInMillis()).isBetween(1, 30_000);
         assertThat(expired.getRemainingTimeInMillis()).isZero();
     }
+
+    @Test
+    void requestIdsAreVersion4UuidsAndDoNotRepeat() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            UUID id = UUID.fromString(ApiGatewayFront.requestId());
+            assertThat(id.version()).isEqualTo(4);
+            assertThat(id.variant()).isEqualTo(2);
+            assertThat(seen.add(id.toString())).isTrue();
+        }
+    }
 }
