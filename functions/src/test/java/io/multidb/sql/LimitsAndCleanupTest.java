@@ -228,7 +228,7 @@ class LimitsAndCleanupTest {
 
     /** A second connection with a short busy timeout commits a write: nobody holds a lock on the file. */
     private void assertAnotherConnectionCanWrite() throws SQLException {
-        StorageOptions quick = new StorageOptions(Duration.ofMillis(200), 1, 1, 1_000_000, 1_000_000);
+        StorageOptions quick = new StorageOptions(Duration.ofMillis(200), 1, 1, 1_000_000, 1_000_000, 4L << 30);
         try (SqliteStore other = new SqliteStore(dir, quick);
              var c = other.connect(h.file(), false); Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
