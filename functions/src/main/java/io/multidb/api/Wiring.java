@@ -12,6 +12,10 @@ import io.multidb.migrations.WorkflowStarter;
 import io.multidb.storage.SqliteCopies;
 import io.multidb.sql.SqlLimits;
 import io.multidb.sql.SqlService;
+import io.multidb.sql.FileBatonKeys;
+import io.multidb.sql.StreamOptions;
+import io.multidb.sql.StreamStore;
+import io.multidb.sql.Streams;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.net.URI;
@@ -54,12 +58,27 @@ public final class Wiring {
     /** Builds the services over the given adapters; the local runtime and tests call this with their own. */
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
                                  WorkflowStarter workflows, Path dataRoot, MigrationFaults faults) {
+        return build(org, adminToken, catalog, migrationStore, workflows, dataRoot, faults, null);
+    }
+
+    /**
+     * The same, with interactive transactions: streams live in {@code streamStore} (a
+     * {@link io.multidb.aws.DynamoStreamStore} on the metadata table) and batons are signed with the key file
+     * {@code {dataRoot}/keys/baton-signing.key} (made on first use; in AWS the EFS root is shared, like the
+     * databases). {@code streamStore} null: no streams (STREAM_NOT_SUPPORTED).
+     */
+    public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
+                                 WorkflowStarter workflows, Path dataRoot, MigrationFaults faults,
+                                 StreamStore streamStore) {
+        Streams streams = streamStore == null ? null : new Streams(streamStore,
+                FileBatonKeys.open(dataRoot.resolve("keys").resolve("baton-signing.key")), StreamOptions.defaults(),
+                Clock.systemUTC());
         SqliteStore store = new SqliteStore(dataRoot, StorageOptions.defaults());
         SqliteCopies copies = new SqliteCopies(dataRoot, store, StorageOptions.defaults());
         MigrationService migrations = new MigrationService(catalog, migrationStore, store, copies, workflows,
                 MigrationOptions.defaults(), faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
         return new Services(org, adminToken, new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, SqlLimits.defaults()), migrations, MIGRATION_WAIT);
+                new SqlService(catalog, store, SqlLimits.defaults(), streams), migrations, MIGRATION_WAIT);
     }
 
     /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */

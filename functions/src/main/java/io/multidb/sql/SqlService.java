@@ -18,18 +18,27 @@ import java.util.Objects;
  *       change;</li>
  *   <li>a database with block_writes, or a family under migration: writes refused with BLOCKED.</li>
  * </ul>
+ * Interactive transactions (streams kept open across requests, see the package documentation) are served when
+ * the service has {@link Streams}; on a schema database with children they may read but not write.
  */
 public final class SqlService {
     private final Catalog catalog;
     private final SqliteStore store;
     private final PipelineExecutor executor;
     private final SqlLimits limits;
+    /** null: interactive transactions are refused with STREAM_NOT_SUPPORTED. */
+    private final Streams streams;
 
     public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits) {
+        this(catalog, store, limits, null);
+    }
+
+    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, Streams streams) {
         this.catalog = Objects.requireNonNull(catalog);
         this.store = Objects.requireNonNull(store);
         this.limits = Objects.requireNonNull(limits);
         this.executor = new PipelineExecutor(limits);
+        this.streams = streams;
     }
 
     public PipelineResult execute(String org, String name, JsonNode request) {
@@ -37,14 +46,15 @@ public final class SqlService {
         Database db = catalog.getDatabase(org, name)
                 .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
         if (!db.isSchema()) {
-            return run(db, policyFor(org, db, 0), request);
+            return run(db, policyFor(org, db, 0), request, streamScope(org, db, 0));
         }
         try {
             return store.withFamilyLock(db.name(), () -> {
                 Database current = catalog.getDatabase(org, name)
                         .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
                 int children = catalog.countChildren(org, name);
-                return run(current, policyFor(org, current, children), request);
+                return run(current, policyFor(org, current, children), request,
+                        streamScope(org, current, children));
             });
         } catch (RuntimeException e) {
             throw e;
@@ -53,16 +63,36 @@ public final class SqlService {
         }
     }
 
-    private PipelineResult run(Database db, ExecutionPolicy policy, JsonNode request) {
+    private PipelineResult run(Database db, ExecutionPolicy policy, JsonNode request, StreamScope scope) {
         try (SqliteStore.Lease lease = store.open(db.name()).orElseThrow(() -> MultidbException.notFound(
                 "database '" + db.name() + "' does not exist"))) {
             try {
-                return executor.execute(lease.connection(), request, policy);
+                return executor.execute(lease.connection(), request, policy, scope);
             } catch (RuntimeException e) {
                 lease.discard();
                 throw e;
             }
         }
+    }
+
+    // ---- interactive transactions (streams) ----
+
+    /**
+     * Streams are bound to the organization and the database incarnation. On a schema database with children a
+     * stream may not write: a change there reaches the children only as a migration, which runs as one request
+     * and cannot wait for a transaction that spans several; non-stream requests take the migration path.
+     */
+    private StreamScope streamScope(String org, Database db, int children) {
+        if (streams == null) {
+            return null;
+        }
+        String refusal = db.isSchema() && children > 0
+                ? "'" + db.name() + "' is a schema database with " + children + " child" + (children == 1 ? "" : "ren")
+                        + ": an interactive transaction (client.transaction(), db.transaction()) may read it but "
+                        + "not write it, because a change to a schema database reaches its children only as a "
+                        + "migration. Send the change as one request (execute, batch or executeMultiple) instead."
+                : null;
+        return new StreamScope(streams, org, db.name(), db.id(), refusal);
     }
 
     private ExecutionPolicy policyFor(String org, Database db, int children) {
