@@ -85,14 +85,20 @@ test("schema database, children, list filters, get, delete rules", async () => {
     assert.match(e.message, new RegExp(parent));
     return true;
   });
-  // Writes to the schema database now that it has children are refused, naming why.
+  // A write to the schema database now that it has children becomes a migration: it reaches every child.
   const p2 = db(parent);
-  await assert.rejects(p2.execute("INSERT INTO notes(body) VALUES ('late')"), (e) => {
-    assert.equal(e.code, "BLOCKED");
-    assert.match(e.message, /3 children/);
-    return true;
-  });
-  assert.equal((await p2.execute("SELECT count(*) AS n FROM notes")).rows[0].n, 1);
+  const seeded = await p2.execute("INSERT INTO notes(body) VALUES ('late')");
+  assert.equal(seeded.rowsAffected, 0); // it ran as a migration across the family, not as a query
+  assert.equal((await p2.execute("SELECT count(*) AS n FROM notes")).rows[0].n, 2);
+  for (const n of ["a", "b", "c"]) {
+    const rows = (await db(`${n}-${suffix}`).execute("SELECT body FROM notes ORDER BY id")).rows;
+    assert.deepEqual(rows.map((r) => r.body), ["welcome", "late"]);
+  }
+  assert.equal((await turso.databases.get(`b-${suffix}`)).schema_version, undefined); // the client drops our keys
+  const info = await (await fetch(`${base}/v1/organizations/${org}/databases/b-${suffix}`, {
+    headers: { authorization: `Bearer ${token}` },
+  })).json();
+  assert.equal(info.database.schema_version, 1);
   p2.close();
   child.close();
 
@@ -129,7 +135,7 @@ test("@libsql/client: every value type, batch rollback, executeMultiple, constra
   assert.deepEqual(Array.from(new Uint8Array(row.b)), [0, 1, 2, 255]);
   assert.equal(row.n, null);
   assert.equal(row.tb, "blob");
-  const cols = (await c.execute("SELECT i, t FROM v")).columnTypes;
+  const cols = (await ints.execute("SELECT i, t FROM v")).columnTypes;
   assert.deepEqual(cols, ["INTEGER", "TEXT"]);
   ints.close();
 

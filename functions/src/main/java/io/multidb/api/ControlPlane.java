@@ -4,7 +4,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.multidb.common.ErrorKind;
+import io.multidb.auth.Access;
+import io.multidb.auth.Action;
+import io.multidb.auth.Expiration;
+import io.multidb.auth.Scope;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.CreateDatabase;
 import io.multidb.databases.Database;
@@ -34,11 +37,7 @@ final class ControlPlane {
         if (s.size() < 3 || !s.get(1).equals("organizations")) {
             throw notFound(r);
         }
-        if (!services.isAdmin(r.bearerToken())) {
-            throw new MultidbException(ErrorKind.UNAUTHORIZED, r.bearerToken() == null
-                    ? "missing token: send 'Authorization: Bearer <admin token>'"
-                    : "invalid token: the control plane takes the admin token");
-        }
+        services.authorizer().authorize(r.bearerToken(), Action.ControlPlane.ANY);
         String org = s.get(2);
         if (!org.equals(services.org())) {
             throw MultidbException.notFound("organization '" + org + "' not found: this deployment serves '"
@@ -71,11 +70,20 @@ final class ControlPlane {
                 default -> throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET, POST");
             };
         }
+        if (rest.size() == 3 && rest.get(1).equals("auth")) {
+            services.databases().getGroup(org, rest.get(0));
+            return tokens(r, Scope.GROUP, rest.get(0), rest.get(2));
+        }
         if (rest.size() == 1) {
             String name = rest.get(0);
             return switch (r.method()) {
                 case "GET" -> ok(Json.object().set("group", group(services.databases().getGroup(org, name))));
-                case "DELETE" -> ok(Json.object().set("group", group(services.databases().deleteGroup(org, name))));
+                case "DELETE" -> {
+                    Group deleted = services.databases().deleteGroup(org, name);
+                    // A later group of the same name must not accept this one's tokens.
+                    services.tokens().rotate(Scope.GROUP, name);
+                    yield ok(Json.object().set("group", group(deleted)));
+                }
                 default -> throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET, DELETE");
             };
         }
@@ -124,15 +132,40 @@ final class ControlPlane {
         if (rest.size() >= 2 && rest.get(1).equals("migrations")) {
             return migrations.control(r, org, rest.get(0), rest.subList(2, rest.size()));
         }
+        if (rest.size() == 3 && rest.get(1).equals("auth")) {
+            services.databases().getDatabase(org, rest.get(0));
+            return tokens(r, Scope.DATABASE, rest.get(0), rest.get(2));
+        }
         if (rest.size() == 1) {
             String name = rest.get(0);
             return switch (r.method()) {
                 case "GET" -> ok(Json.object().set("database", database(services.databases().getDatabase(org, name), r)));
-                case "DELETE" -> ok(Json.object().put("database", services.databases().deleteDatabase(org, name).name()));
+                case "DELETE" -> {
+                    String deleted = services.databases().deleteDatabase(org, name).name();
+                    // A later database of the same name must not accept this one's tokens.
+                    services.tokens().rotate(Scope.DATABASE, name);
+                    yield ok(Json.object().put("database", deleted));
+                }
                 default -> throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET, DELETE");
             };
         }
         throw notFound(r);
+    }
+
+    /** POST .../auth/tokens?expiration=&authorization= → {"jwt"}; POST .../auth/rotate → {}. */
+    private APIGatewayV2HTTPResponse tokens(Request r, Scope scope, String name, String op) {
+        if (!r.method().equals("POST")) {
+            throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "POST");
+        }
+        return switch (op) {
+            case "tokens" -> ok(Json.object().put("jwt", services.tokens().issue(scope, name,
+                    Expiration.parse(r.query().get("expiration")), Access.parse(r.query().get("authorization")))));
+            case "rotate" -> {
+                services.tokens().rotate(scope, name);
+                yield ok(Json.object());
+            }
+            default -> throw notFound(r);
+        };
     }
 
     private static ObjectNode body(Request r) {

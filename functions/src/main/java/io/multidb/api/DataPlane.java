@@ -1,7 +1,12 @@
 package io.multidb.api;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import io.multidb.common.ErrorKind;
+import io.multidb.auth.Action;
+import io.multidb.auth.Grant;
+import io.multidb.auth.Principal;
+import io.multidb.databases.Database;
+import io.multidb.databases.Names;
+import io.multidb.sql.SqlService;
 import io.multidb.common.MultidbException;
 import io.multidb.sql.PipelineResult;
 import java.util.List;
@@ -30,7 +35,7 @@ final class DataPlane {
                     + "e.g. " + r.baseUrl() + "/db/<name>/");
         }
         if (s.size() >= 4 && s.get(2).equals("v1") && s.get(3).equals("jobs")) {
-            authorize(r);
+            authorize(r, s.get(1), true);
             return migrations.data(r, services.org(), s.get(1), s.subList(4, s.size()));
         }
         if (s.size() != 4 || !s.get(2).equals("v2") || !s.get(3).equals("pipeline")) {
@@ -40,20 +45,23 @@ final class DataPlane {
         if (!r.method().equals("POST")) {
             throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "POST");
         }
-        authorize(r);
+        Grant grant = authorize(r, s.get(1), false);
         r.requireJsonBody(MAX_BODY);
-        PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()));
+        PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()),
+                new SqlService.Caller(grant.writeRefusalCode(), grant.writeRefusalMessage()));
         return Responses.json(200, result.body());
     }
 
-    private void authorize(Request r) {
-        String token = r.bearerToken();
-        if (token == null) {
-            throw new MultidbException(ErrorKind.UNAUTHORIZED, "missing token: pass authToken to the client "
-                    + "(sent as 'Authorization: Bearer <token>')");
+    /**
+     * Verifies the token and decides; the database's group is looked up only for group tokens, the one kind
+     * that needs it. A database that does not exist gets the same 403 as one of another group.
+     */
+    private Grant authorize(Request r, String database, boolean jobs) {
+        Principal p = services.authorizer().authenticate(r.bearerToken());
+        String group = null;
+        if (p instanceof Principal.GroupPrincipal && Names.isValid(database)) {
+            group = services.databases().findDatabase(services.org(), database).map(Database::group).orElse(null);
         }
-        if (!services.isAdmin(token)) {
-            throw new MultidbException(ErrorKind.UNAUTHORIZED, "invalid token for this database");
-        }
+        return services.authorizer().authorize(p, jobs ? new Action.Jobs(database, group) : new Action.DataPlane(database, group));
     }
 }

@@ -1,7 +1,19 @@
 package io.multidb.api;
 
+import io.multidb.auth.FileSigningKey;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
+import io.multidb.aws.DynamoMigrationStore;
+import io.multidb.aws.DynamoStreamStore;
+import io.multidb.aws.DynamoTokenGenerations;
+import io.multidb.aws.Secrets;
+import io.multidb.aws.SecretsManagerSigningKey;
+import io.multidb.tasks.TaskWiring;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import io.multidb.auth.Authorizer;
+import io.multidb.auth.SigningKeys;
+import io.multidb.auth.TokenGenerations;
+import io.multidb.auth.TokenService;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.DatabaseService;
 import io.multidb.migrations.MigrationFaults;
@@ -9,10 +21,9 @@ import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStore;
 import io.multidb.migrations.WorkflowStarter;
-import io.multidb.storage.SqliteCopies;
 import io.multidb.sql.SqlLimits;
 import io.multidb.sql.SqlService;
-import io.multidb.sql.FileBatonKeys;
+import io.multidb.sql.BatonKeys;
 import io.multidb.sql.StreamOptions;
 import io.multidb.sql.StreamStore;
 import io.multidb.sql.Streams;
@@ -32,7 +43,11 @@ import software.amazon.awssdk.regions.Region;
  * MULTIDB_TABLE              DynamoDB table (default multidb)
  * MULTIDB_DYNAMODB_ENDPOINT  endpoint override (dynalite, LocalStack); unset in AWS
  * MULTIDB_ORG                organization name in control-plane paths (default "default")
- * MULTIDB_ADMIN_TOKEN        the admin token
+ * MULTIDB_ADMIN_TOKEN        the admin token (local), or
+ * MULTIDB_ADMIN_TOKEN_SECRET a Secrets Manager secret holding it (AWS)
+ * MULTIDB_SIGNING_KEY_SECRET Secrets Manager secret of the token signing key; unset: a key file in the data root
+ *                            (baton signing keys for interactive transactions are derived from it)
+ * MULTIDB_STATE_MACHINE_ARN  the schema-migration state machine (MULTIDB_SFN_ENDPOINT overrides its endpoint)
  * AWS_REGION                 region of the SDK clients (set by Lambda)
  * </pre>
  */
@@ -42,43 +57,57 @@ public final class Wiring {
 
     public static Services fromEnvironment(Map<String, String> env) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
-        String endpoint = env.get("MULTIDB_DYNAMODB_ENDPOINT");
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
-        Catalog catalog = DynamoCatalog.builder()
-                .client(DynamoClients.create(endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint), region))
-                .tableName(env.getOrDefault("MULTIDB_TABLE", "multidb"))
-                .build();
+        String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
+        DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region);
+        URI secretsEndpoint = uri(env.get("MULTIDB_SECRETS_ENDPOINT"));
         String token = env.get("MULTIDB_ADMIN_TOKEN");
-        if (token == null || token.isBlank()) {
-            throw new IllegalStateException("MULTIDB_ADMIN_TOKEN is not set");
+        if ((token == null || token.isBlank()) && env.get("MULTIDB_ADMIN_TOKEN_SECRET") != null) {
+            token = Secrets.readString(region, secretsEndpoint, env.get("MULTIDB_ADMIN_TOKEN_SECRET"));
         }
-        throw new UnsupportedOperationException("migration adapters are being wired");
+        if (token == null || token.isBlank()) {
+            throw new IllegalStateException("set MULTIDB_ADMIN_TOKEN_SECRET (or MULTIDB_ADMIN_TOKEN) to the admin token");
+        }
+        String keySecret = env.get("MULTIDB_SIGNING_KEY_SECRET");
+        SigningKeys keys = keySecret != null && !keySecret.isBlank()
+                ? SecretsManagerSigningKey.load(keySecret.strip(), region, secretsEndpoint)
+                : FileSigningKey.open(root);
+        return build(env.getOrDefault("MULTIDB_ORG", "default"), token,
+                DynamoCatalog.builder().client(dynamo).tableName(table).build(),
+                DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
+                TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
+                MigrationFaults.fromEnvironment(), keys, new DynamoTokenGenerations(dynamo, table),
+                new DynamoStreamStore(dynamo, table));
+    }
+
+    private static URI uri(String s) {
+        return s == null || s.isBlank() ? null : URI.create(s.strip());
     }
 
     /** Builds the services over the given adapters; the local runtime and tests call this with their own. */
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
-                                 WorkflowStarter workflows, Path dataRoot, MigrationFaults faults) {
-        return build(org, adminToken, catalog, migrationStore, workflows, dataRoot, faults, null);
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
+                                 SigningKeys keys, TokenGenerations generations) {
+        return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, faults, keys, generations,
+                null);
     }
 
     /**
-     * The same, with interactive transactions: streams live in {@code streamStore} (a
-     * {@link io.multidb.aws.DynamoStreamStore} on the metadata table) and batons are signed with the key file
-     * {@code {dataRoot}/keys/baton-signing.key} (made on first use; in AWS the EFS root is shared, like the
-     * databases). {@code streamStore} null: no streams (STREAM_NOT_SUPPORTED).
+     * The same, with interactive transactions: streams live in {@code streamStore} (in AWS and locally a
+     * {@link DynamoStreamStore} on the metadata table), and batons are signed with a key derived from the token
+     * signing key. {@code streamStore} null: no streams (a baton is refused with STREAM_NOT_SUPPORTED).
      */
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
-                                 WorkflowStarter workflows, Path dataRoot, MigrationFaults faults,
-                                 StreamStore streamStore) {
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
+                                 SigningKeys keys, TokenGenerations generations, StreamStore streamStore) {
         Streams streams = streamStore == null ? null : new Streams(streamStore,
-                FileBatonKeys.open(dataRoot.resolve("keys").resolve("baton-signing.key")), StreamOptions.defaults(),
-                Clock.systemUTC());
-        SqliteStore store = new SqliteStore(dataRoot, StorageOptions.defaults());
-        SqliteCopies copies = new SqliteCopies(dataRoot, store, StorageOptions.defaults());
-        MigrationService migrations = new MigrationService(catalog, migrationStore, store, copies, workflows,
-                MigrationOptions.defaults(), faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
-        return new Services(org, adminToken, new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, SqlLimits.defaults(), streams), migrations, MIGRATION_WAIT);
+                BatonKeys.derivedFrom(keys.current().secret()), StreamOptions.defaults(), Clock.systemUTC());
+        MigrationService migrations = TaskWiring.build(catalog, store, dataRoot, migrationStore, workflows,
+                MigrationOptions.defaults(), faults);
+        TokenService tokens = TokenService.create(org, adminToken, keys, generations);
+        return new Services(org, tokens, new Authorizer(tokens), new DatabaseService(catalog, store, Clock.systemUTC()),
+                new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT, streams), migrations,
+                MIGRATION_WAIT);
     }
 
     /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */

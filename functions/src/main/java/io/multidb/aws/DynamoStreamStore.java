@@ -7,14 +7,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
  * Open streams as items of the metadata table (docs/metadata-table.md, "Streams"):
@@ -41,7 +38,7 @@ public final class DynamoStreamStore implements StreamStore {
 
     @Override
     public Optional<StoredStream> get(String org, String id) {
-        GetItemResponse r = call("reading a stream", () -> client.getItem(b -> b.tableName(table)
+        GetItemResponse r = DynamoTable.call(table, "reading a stream", () -> client.getItem(b -> b.tableName(table)
                 .key(key(org, id)).consistentRead(true)));
         if (!r.hasItem() || r.item().isEmpty()) {
             return Optional.empty();
@@ -101,7 +98,7 @@ public final class DynamoStreamStore implements StreamStore {
 
     private boolean conditional(String what, Runnable op) {
         try {
-            call(what, () -> {
+            DynamoTable.call(table, what, () -> {
                 op.run();
                 return null;
             });
@@ -111,19 +108,6 @@ public final class DynamoStreamStore implements StreamStore {
                 return false;
             }
             throw e;
-        }
-    }
-
-    private <T> T call(String what, Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (ConditionalCheckFailedException e) {
-            throw new MultidbException(ErrorKind.CONFLICT, null, what + ": condition failed", e);
-        } catch (ResourceNotFoundException e) {
-            throw new MultidbException(ErrorKind.UNAVAILABLE, null, "the metadata table " + table
-                    + " does not exist (while " + what + "): create it or fix the configuration", e);
-        } catch (SdkException e) {
-            throw MultidbException.unavailable("the stream store is unavailable (while " + what + "); try again", e);
         }
     }
 }

@@ -64,7 +64,7 @@ public final class DatabaseService {
             // Our claim owns the name: a file under it is a leftover of a crashed create or delete.
             store.removeLeftover(claimed.name());
             boolean made = claimed.isChild()
-                    ? store.withFamilyLock(claimed.parent(), () -> store.createCopy(claimed.parent(), claimed.name()))
+                    ? store.families().write(claimed.parent(), job -> store.createCopy(claimed.parent(), claimed.name()))
                     : store.createEmpty(claimed.name());
             if (!made) {
                 throw new IllegalStateException("database file appeared under a claimed name: " + claimed.name());
@@ -113,6 +113,11 @@ public final class DatabaseService {
         Names.database(name);
         return catalog.getDatabase(org, name)
                 .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
+    }
+
+    /** The database if it exists (no exception): for callers that only need to know. */
+    public java.util.Optional<Database> findDatabase(String org, String name) {
+        return catalog.getDatabase(org, Names.database(name));
     }
 
     public Database deleteDatabase(String org, String name) {

@@ -108,6 +108,16 @@ public final class MigrationService {
                 throw MultidbException.conflict("schema database '" + parent + "' is being created or deleted: retry later");
             }
         }
+        // Fence the family's data plane: waits for requests that read the fence before it, so no write they let
+        // through can land after the children's pre-migration copies are made.
+        try {
+            sqlite.families().fence(parent, job.id());
+        } catch (RuntimeException e) {
+            store.updateJob(job.finished(JobStatus.FAILED, "the family could not be fenced: " + e.getMessage(),
+                    List.of(), now()), EnumSet.of(JobStatus.PENDING));
+            store.unlockFamily(org, parent, job.id());
+            throw MultidbException.unavailable("the family could not be fenced for the migration: retry", e);
+        }
         // Versions only change under the lock: read them again now that we hold it.
         Database locked = schemaDatabase(org, parent);
         if (locked.schemaVersion() != job.fromVersion()) {
@@ -121,6 +131,7 @@ public final class MigrationService {
         } catch (RuntimeException e) {
             store.updateJob(job.finished(JobStatus.FAILED, "the workflow could not be started: " + e.getMessage(),
                     List.of(), now()), EnumSet.of(JobStatus.PENDING));
+            sqlite.families().unfence(parent, job.id());
             store.unlockFamily(org, parent, job.id());
             throw MultidbException.unavailable("the migration workflow could not be started: retry", e);
         }
@@ -196,6 +207,7 @@ public final class MigrationService {
     boolean releaseIfStale(String org, String parent, String jobId) {
         Optional<MigrationJob> found = store.getJob(org, jobId);
         if (found.isEmpty() || found.get().status().isFinal()) {
+            sqlite.families().unfence(parent, jobId);
             store.unlockFamily(org, parent, jobId);
             return true;
         }
@@ -442,6 +454,7 @@ public final class MigrationService {
             store.updateJob(done, JobStatus.RUNNING);
         }
         copies.removeCopies(jobId);
+        sqlite.families().unfence(job.schemaDb(), jobId);
         store.unlockFamily(org, job.schemaDb(), jobId);
         return load(org, jobId);
     }

@@ -8,11 +8,11 @@ import java.util.Optional;
 
 /**
  * The secret keys batons are signed with (HMAC-SHA256). Every instance that serves a database must see the same
- * keys, or a baton issued by one instance fails on the next. Locally: {@link FileBatonKeys}, a key file in the
- * data root. In AWS the key is meant to come from the secret named by {@code MULTIDB_SIGNING_KEY_SECRET}
- * (an adapter in io.multidb.aws, not written yet; the key file on the shared EFS root works meanwhile).
- * Rotation: {@link #current()} signs, {@link #find(int)} also answers for the previous key during an overlap
- * of at least one idle expiry.
+ * keys, or a baton issued by one instance fails on the next. The wiring derives the baton key from the token
+ * signing key ({@link #derivedFrom}): locally the key file in the data dir, in AWS the secret named by
+ * {@code MULTIDB_SIGNING_KEY_SECRET}, so there is one secret to keep and rotate. Rotation: {@link #current()}
+ * signs, {@link #find(int)} also answers for the previous key during an overlap of at least one idle expiry
+ * ({@link #rotating}); without an overlap, open transactions fail with BATON_INVALID and nothing else happens.
  */
 public interface BatonKeys {
 
@@ -66,6 +66,20 @@ public interface BatonKeys {
         @Override
         public String toString() {
             return "SigningKey[id=" + id + "]"; // never the secret
+        }
+    }
+
+    /**
+     * A baton key derived from another secret (the token signing key): HMAC-SHA256(secret, a label of its own),
+     * so a baton's MAC can never stand for a token's, nor reveal anything of the secret it comes from.
+     */
+    static BatonKeys derivedFrom(byte[] secret) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            return of(mac.doFinal("multidb baton signing key v1".getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
         }
     }
 

@@ -57,7 +57,7 @@ public final class PipelineExecutor {
         Objects.requireNonNull(connection);
         Objects.requireNonNull(policy);
         SqlLimits effective = policy.limits() != null ? policy.limits() : limits;
-        ProtocolParser.Pipeline pipeline = ProtocolParser.parse(request, effective.maxRequestsPerPipeline());
+        ProtocolParser.Pipeline pipeline = ProtocolParser.pipeline(request, effective.maxRequestsPerPipeline());
         List<StreamRequest> requests = pipeline.requests();
         if (scope == null) {
             return executeWithoutStreams(connection, pipeline, policy, effective);
@@ -90,7 +90,10 @@ public final class PipelineExecutor {
             // A new stream is kept only if a transaction is left open (what client.transaction() sends first);
             // a continued stream stays open until close, as the protocol says, even between transactions.
             if (!closed && (open || resumed != null)) {
-                if (resumed == null && scope.writeRefusal() != null && session.streamWrote()) {
+                if (resumed == null && scope.writeRefusal() != null
+                        && (session.streamWrote() || session.writeRefused())) {
+                    // A transaction left open here that wrote, or tried to (the database's own policy may
+                    // already refuse writes there, as a step towards a migration that a stream cannot become).
                     throw new MultidbException(ErrorKind.WRITES_BLOCKED, SqlErrorCodes.BLOCKED,
                             scope.writeRefusal());
                 }

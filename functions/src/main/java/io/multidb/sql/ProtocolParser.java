@@ -27,7 +27,12 @@ final class ProtocolParser {
     record Pipeline(String baton, List<StreamRequest> requests) {
     }
 
-    static Pipeline parse(JsonNode body, int maxRequests) {
+    /** The requests of a body (its baton, if any, is the caller's business). */
+    static List<StreamRequest> parse(JsonNode body, int maxRequests) {
+        return pipeline(body, maxRequests).requests();
+    }
+
+    static Pipeline pipeline(JsonNode body, int maxRequests) {
         if (body == null || !body.isObject()) {
             throw MultidbException.invalid("The pipeline body must be a JSON object {\"requests\": [...]}.");
         }

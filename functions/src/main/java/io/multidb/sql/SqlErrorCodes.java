@@ -26,6 +26,10 @@ public final class SqlErrorCodes {
     public static final String BATON_REUSED = "BATON_REUSED";
     /** A baton whose stream has ended (committed, rolled back, closed or failed). */
     public static final String BATON_STREAM_CLOSED = "BATON_STREAM_CLOSED";
+    /** A write to a schema database with children became a migration job, which failed or was rolled back. */
+    public static final String SCHEMA_MIGRATION_FAILED = "SCHEMA_MIGRATION_FAILED";
+    /** ... which has not ended within the request's wait: the message has the job id to poll. */
+    public static final String SCHEMA_MIGRATION_RUNNING = "SCHEMA_MIGRATION_RUNNING";
     /** A statement names a sql_id that no store_sql of the same HTTP request stored (or close_sql removed). */
     public static final String SQL_NOT_FOUND = "SQL_NOT_FOUND";
     /** store_sql with a sql_id already stored in this HTTP request. */

@@ -5,62 +5,129 @@ import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
 import io.multidb.databases.Names;
+import io.multidb.migrations.ChildFailure;
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationService;
 import io.multidb.storage.SqliteStore;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * The data plane's use case: run one pipeline on one database under the rules of its kind.
  * <ul>
- *   <li>child: schema changes are refused (they go through the schema database);</li>
- *   <li>schema database with children: writes and schema changes are refused until migrations run them;
- *       without children they apply directly (initial schema setup). The check and the write happen under the
- *       family's lock, which child creation also takes to copy the parent, so a new child never misses a
- *       change;</li>
- *   <li>a database with block_writes, or a family under migration: writes refused with BLOCKED.</li>
+ *   <li>standard: as sent;</li>
+ *   <li>child: schema changes are refused (they go through the schema database); while its family is being
+ *       migrated, writes are refused with BLOCKED naming the job, reads go on. The request holds its family's
+ *       lock file shared, and a migration fences the family exclusively, so no write let through before the fence
+ *       can land after it (and be lost by a rollback);</li>
+ *   <li>schema database without children: as sent (setting up the schema and seed rows), under the family's
+ *       write lock, which child creation also takes to copy the parent, so a new child never misses a change;</li>
+ *   <li>schema database with children: the pipeline runs with writes refused; if it wanted to write, its statements
+ *       become one migration job carried to every child, and the request waits for the job (bounded): success →
+ *       the normal results; failure → {@code SCHEMA_MIGRATION_FAILED} naming the failing children; still running →
+ *       {@code SCHEMA_MIGRATION_RUNNING} with the job id to poll;</li>
+ *   <li>block_writes, or a read-only token: writes refused.</li>
  * </ul>
  * Interactive transactions (streams kept open across requests, see the package documentation) are served when
- * the service has {@link Streams}; on a schema database with children they may read but not write.
+ * the service has {@link Streams}. On a schema database with children they may read but not write (a change
+ * there must be one request to become a migration), and a stream's pipeline never becomes a migration job.
  */
 public final class SqlService {
     private final Catalog catalog;
     private final SqliteStore store;
     private final PipelineExecutor executor;
     private final SqlLimits limits;
+    private final MigrationService migrations;
+    private final Duration migrationWait;
     /** null: interactive transactions are refused with STREAM_NOT_SUPPORTED. */
     private final Streams streams;
 
-    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits) {
-        this(catalog, store, limits, null);
+    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
+                      Duration migrationWait) {
+        this(catalog, store, limits, migrations, migrationWait, null);
     }
 
-    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, Streams streams) {
+    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
+                      Duration migrationWait, Streams streams) {
         this.catalog = Objects.requireNonNull(catalog);
         this.store = Objects.requireNonNull(store);
         this.limits = Objects.requireNonNull(limits);
         this.executor = new PipelineExecutor(limits);
+        this.migrations = Objects.requireNonNull(migrations);
+        this.migrationWait = Objects.requireNonNull(migrationWait);
         this.streams = streams;
     }
 
-    public PipelineResult execute(String org, String name, JsonNode request) {
+    /** Who is asking: read-only access has writes refused with {@code code} and {@code message}. */
+    public record Caller(String readOnlyCode, String readOnlyMessage) {
+        public static final Caller FULL_ACCESS = new Caller(null, null);
+    }
+
+    private record Outcome(PipelineResult result, boolean migrate) {
+    }
+
+    public PipelineResult execute(String org, String name, JsonNode request, Caller caller) {
         Names.database(name);
-        Database db = catalog.getDatabase(org, name)
-                .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
-        if (!db.isSchema()) {
-            return run(db, policyFor(org, db, 0), request, streamScope(org, db, 0));
-        }
+        Database db = database(org, name);
         try {
-            return store.withFamilyLock(db.name(), () -> {
-                Database current = catalog.getDatabase(org, name)
-                        .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
-                int children = catalog.countChildren(org, name);
-                return run(current, policyFor(org, current, children), request,
-                        streamScope(org, current, children));
-            });
+            return switch (db.kind()) {
+                case STANDARD -> run(db, policy(db, null, 0, caller), request, streamScope(org, db, 0));
+                case CHILD -> store.families().shared(db.parent(),
+                        job -> run(db, policy(db, job, 0, caller), request, streamScope(org, db, 0)));
+                case SCHEMA -> {
+                    boolean continued = continuesStream(request);
+                    Outcome o = store.families().write(db.name(), job -> {
+                        Database current = database(org, name);
+                        int children = catalog.countChildren(org, name);
+                        // A continued stream gets the stream rule (and its message) for the children instead.
+                        PipelineResult r = run(current, policy(current, job, continued ? 0 : children, caller),
+                                request, streamScope(org, current, children));
+                        return new Outcome(r, job == null && children > 0 && caller.readOnlyCode() == null
+                                && !current.blockWrites() && r.writeRefused() && !continued && !r.streamOpen());
+                    });
+                    yield o.migrate() ? migrate(org, name, request) : o.result();
+                }
+            };
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private Database database(String org, String name) {
+        return catalog.getDatabase(org, name)
+                .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
+    }
+
+    /** Outside the family lock: the workflow's steps take it themselves. */
+    private PipelineResult migrate(String org, String parent, JsonNode request) {
+        String sql = PipelineMigration.sql(request, limits);
+        MigrationJob job;
+        try {
+            job = migrations.start(org, parent, sql, null);
+        } catch (MultidbException e) {
+            String code = e.kind() == io.multidb.common.ErrorKind.CONFLICT ? SqlErrorCodes.BLOCKED : SqlErrorCodes.SCHEMA_MIGRATION_FAILED;
+            return new PipelineResult(PipelineMigration.failed(request, limits, code, e.getMessage()), true);
+        }
+        job = migrations.await(org, parent, job.id(), migrationWait, Duration.ofMillis(50));
+        return switch (job.status()) {
+            case SUCCEEDED -> new PipelineResult(PipelineMigration.succeeded(request, limits), false);
+            case PENDING, DRY_RUNNING, APPLYING, ROLLING_BACK -> new PipelineResult(PipelineMigration.failed(request, limits,
+                    SqlErrorCodes.SCHEMA_MIGRATION_RUNNING, "the change became migration job " + job.id()
+                            + ", which is still " + job.status().wire() + ": poll GET /db/" + parent + "/v1/jobs/" + job.id()), true);
+            default -> new PipelineResult(PipelineMigration.failed(request, limits, SqlErrorCodes.SCHEMA_MIGRATION_FAILED,
+                    "migration job " + job.id() + " " + job.status().wire() + ": " + describe(job)), true);
+        };
+    }
+
+    private static String describe(MigrationJob job) {
+        if (job.failedChildren().isEmpty()) {
+            return job.error() == null ? "no database was changed" : job.error();
+        }
+        return job.failedChildren().stream().map(ChildFailure::toString).collect(Collectors.joining("; "))
+                + "; no database was changed";
     }
 
     private PipelineResult run(Database db, ExecutionPolicy policy, JsonNode request, StreamScope scope) {
@@ -77,10 +144,14 @@ public final class SqlService {
 
     // ---- interactive transactions (streams) ----
 
+    private static boolean continuesStream(JsonNode request) {
+        return request != null && request.path("baton").isTextual();
+    }
+
     /**
      * Streams are bound to the organization and the database incarnation. On a schema database with children a
      * stream may not write: a change there reaches the children only as a migration, which runs as one request
-     * and cannot wait for a transaction that spans several; non-stream requests take the migration path.
+     * and cannot wait for a transaction spread over several.
      */
     private StreamScope streamScope(String org, Database db, int children) {
         if (streams == null) {
@@ -95,21 +166,25 @@ public final class SqlService {
         return new StreamScope(streams, org, db.name(), db.id(), refusal);
     }
 
-    private ExecutionPolicy policyFor(String org, Database db, int children) {
+    private ExecutionPolicy policy(Database db, String migratingJob, int children, Caller caller) {
+        String code = SqlErrorCodes.BLOCKED;
         String blocked = null;
-        if (db.blockWrites()) {
+        if (caller.readOnlyCode() != null) {
+            code = caller.readOnlyCode();
+            blocked = caller.readOnlyMessage();
+        } else if (db.blockWrites()) {
             blocked = "writes to database '" + db.name() + "' are blocked by an operator";
+        } else if (migratingJob != null) {
+            blocked = "the family of '" + (db.isChild() ? db.parent() : db.name()) + "' is being migrated by job "
+                    + migratingJob + ": writes are refused until it ends (reads go on); retry then";
         } else if (db.isSchema() && children > 0) {
-            blocked = "'" + db.name() + "' is a schema database with " + children + " child"
-                    + (children == 1 ? "" : "ren") + ": its schema and rows reach the children only through a "
-                    + "migration, which this version does not run yet; change it before creating children";
-        } else if (db.isSchema() && db.migrationJob() != null) {
-            blocked = "family of '" + db.name() + "' is being migrated (job " + db.migrationJob() + "): retry the write when it ends";
+            // Refused here, then turned into a migration by execute().
+            blocked = "'" + db.name() + "' is a schema database with " + children + " children: its changes reach them by migration";
         }
         String ddl = db.isChild()
                 ? "'" + db.name() + "' is a child of schema database '" + db.parent() + "': schema changes go through '"
                         + db.parent() + "' and reach every child by migration"
                 : null;
-        return new ExecutionPolicy(blocked == null ? null : SqlErrorCodes.BLOCKED, blocked, ddl, limits);
+        return new ExecutionPolicy(blocked == null ? null : code, blocked, ddl, limits);
     }
 }

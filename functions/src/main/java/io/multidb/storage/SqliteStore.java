@@ -59,6 +59,7 @@ public final class SqliteStore implements AutoCloseable {
     private final StorageOptions options;
     private final Map<String, Deque<Pooled>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
+    private final FamilyLocks families;
 
     private record Pooled(SQLiteConnection connection, Object fileKey) {
     }
@@ -75,6 +76,7 @@ public final class SqliteStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException("cannot prepare data root " + root, e);
         }
+        this.families = new FamilyLocks(locks, options.busyTimeout());
     }
 
     public Path fileOf(String name) {
@@ -307,36 +309,15 @@ public final class SqliteStore implements AutoCloseable {
         }
     }
 
-    /** Work done while holding a family's lock. */
-    @FunctionalInterface
-    public interface LockedWork<T> {
-        T run() throws Exception;
-    }
-
-    /**
-     * Runs {@code work} while holding the write lock of the family rooted at {@code schemaDb}: a SQLite lock
-     * file, so the lock works across processes and containers sharing the file system, and waits up to the busy
-     * timeout. Child creation (copying the parent) and writes to a schema database (checking it has no children,
-     * then writing) both take it, so a copy never interleaves with a change it would miss.
-     */
-    public <T> T withFamilyLock(String schemaDb, LockedWork<T> work) throws Exception {
-        if (!Names.isValid(schemaDb)) {
-            throw new IllegalArgumentException("not a valid database name");
-        }
-        Path lock = locks.resolve(schemaDb + ".lock");
-        try (Connection c = connectCreating(lock); Statement s = c.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
-            try {
-                return work.run();
-            } finally {
-                s.execute("ROLLBACK");
-            }
-        }
+    /** The families' lock files and migration fences (see {@link FamilyLocks}). */
+    public FamilyLocks families() {
+        return families;
     }
 
     /** Deletes a family's lock file once the family is gone. */
     public void deleteFamilyLock(String schemaDb) {
         if (Names.isValid(schemaDb)) {
+            families.evict(schemaDb);
             deleteQuietly(locks.resolve(schemaDb + ".lock"));
             deleteQuietly(locks.resolve(schemaDb + ".lock-journal"));
         }
@@ -383,5 +364,6 @@ public final class SqliteStore implements AutoCloseable {
         for (String name : idle.keySet()) {
             evict(name);
         }
+        families.close();
     }
 }

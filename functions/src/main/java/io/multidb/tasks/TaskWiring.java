@@ -1,17 +1,127 @@
 package io.multidb.tasks;
 
+import io.multidb.aws.DynamoCatalog;
+import io.multidb.aws.DynamoClients;
+import io.multidb.aws.DynamoMigrationStore;
+import io.multidb.aws.SfnWorkflowStarter;
+import io.multidb.databases.Catalog;
+import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
+import io.multidb.migrations.MigrationStore;
+import io.multidb.migrations.WorkflowStarter;
+import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.SqliteStore;
+import io.multidb.storage.StorageOptions;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Builds the task function's services from the Lambda environment. The DynamoDB catalog, the DynamoDB
- * migration store and the Step Functions starter are separate adapters; until they are wired here the no-arg
- * handler constructor refuses to start (tests and the local runtime pass a MigrationService in).
+ * Builds the task function's services from environment variables, the same names as {@code io.multidb.api.Wiring}
+ * (in Lambda and in the local runtime):
+ * <pre>
+ * MULTIDB_DATA_ROOT          directory holding the SQLite files (default /mnt/data, the EFS mount)
+ * MULTIDB_TABLE              DynamoDB table (default multidb): the catalog and the migration store
+ * MULTIDB_DYNAMODB_ENDPOINT  endpoint override (dynalite, LocalStack); unset in AWS
+ * AWS_REGION                 region of the SDK clients (set by Lambda)
+ * MULTIDB_STATE_MACHINE_ARN  the schema-migration state machine; only where migrations are started (the API
+ *                            function). The task function runs inside that state machine and never starts one
+ *                            (the state machine refers to the function, so the reverse would be a cycle), so
+ *                            without it the starter refuses to start or describe.
+ * MULTIDB_SFN_ENDPOINT       Step Functions endpoint override (the local runtime's service); unset in AWS
+ * MULTIDB_FAULT_*            test hooks, see {@link MigrationFaults#fromEnvironment}
+ * </pre>
+ * {@link #build} takes the pieces instead, so that the local runtime builds the task handler in-process with the
+ * instances its API handler shares (one catalog client, one SQLite store and its file locks).
  */
-final class TaskWiring {
+public final class TaskWiring {
+    private static volatile MigrationService fromLambdaEnvironment;
+
     private TaskWiring() {
     }
 
+    /** For the Lambda no-arg constructor: built once per container from the process environment. */
     static MigrationService migrationService() {
-        throw new IllegalStateException("MigrationTaskHandler is not wired to its adapters yet (TaskWiring)");
+        MigrationService s = fromLambdaEnvironment;
+        if (s == null) {
+            synchronized (TaskWiring.class) {
+                s = fromLambdaEnvironment;
+                if (s == null) {
+                    s = fromEnvironment(System.getenv());
+                    fromLambdaEnvironment = s;
+                }
+            }
+        }
+        return s;
     }
+
+    public static MigrationService fromEnvironment(Map<String, String> env) {
+        Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
+        Region region = region(env);
+        String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
+        DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region);
+        Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(table).build();
+        MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
+        SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
+        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(),
+                MigrationFaults.fromEnvironment());
+    }
+
+    /**
+     * The Step Functions starter from MULTIDB_STATE_MACHINE_ARN, MULTIDB_SFN_ENDPOINT and AWS_REGION; without a
+     * state machine ARN, one that refuses (see the class comment).
+     */
+    public static WorkflowStarter workflowStarter(Map<String, String> env) {
+        String arn = env.get("MULTIDB_STATE_MACHINE_ARN");
+        if (arn == null || arn.isBlank()) {
+            return NO_WORKFLOWS;
+        }
+        return SfnWorkflowStarter.builder()
+                .stateMachineArn(arn.strip())
+                .endpoint(uri(env.get("MULTIDB_SFN_ENDPOINT")))
+                .region(region(env))
+                .build();
+    }
+
+    /** The migration use cases over shared instances; {@code dataRoot} is the SqliteStore's root (copies go there). */
+    public static MigrationService build(Catalog catalog, SqliteStore sqlite, Path dataRoot, MigrationStore store,
+                                         WorkflowStarter workflows, MigrationOptions options, MigrationFaults faults) {
+        Objects.requireNonNull(dataRoot, "dataRoot");
+        return new MigrationService(catalog, store, sqlite, new SqliteCopies(dataRoot, sqlite, StorageOptions.defaults()),
+                workflows, options, faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
+    }
+
+    /** The task handler over shared instances, for the local runtime's Lambda front. */
+    public static MigrationTaskHandler handler(Catalog catalog, SqliteStore sqlite, Path dataRoot, MigrationStore store,
+                                               WorkflowStarter workflows, MigrationOptions options,
+                                               MigrationFaults faults) {
+        return new MigrationTaskHandler(build(catalog, sqlite, dataRoot, store, workflows, options, faults));
+    }
+
+    private static Region region(Map<String, String> env) {
+        return Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
+    }
+
+    private static URI uri(String endpoint) {
+        return endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint.strip());
+    }
+
+    /** The task function's starter: its steps never start or look up an execution. */
+    private static final WorkflowStarter NO_WORKFLOWS = new WorkflowStarter() {
+        @Override
+        public void start(MigrationJob job) {
+            throw new IllegalStateException("MULTIDB_STATE_MACHINE_ARN is not set: this function cannot start workflows");
+        }
+
+        @Override
+        public ExecutionState describe(String jobId) {
+            throw new IllegalStateException("MULTIDB_STATE_MACHINE_ARN is not set: this function cannot look up workflows");
+        }
+    };
 }

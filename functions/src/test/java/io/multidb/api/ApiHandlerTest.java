@@ -7,7 +7,11 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.multidb.auth.FileSigningKey;
+import io.multidb.auth.InMemoryTokenGenerations;
 import io.multidb.databases.InMemoryCatalog;
+import io.multidb.storage.SqliteStore;
+import io.multidb.storage.StorageOptions;
 import io.multidb.migrations.InMemoryMigrationStore;
 import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationJob;
@@ -52,7 +56,8 @@ class ApiHandlerTest {
     void setUp() {
         InMemoryCatalog catalog = new InMemoryCatalog();
         handler = new ApiHandler(Wiring.build("acme", TOKEN, catalog, new InMemoryMigrationStore(catalog),
-                new RecordingWorkflows(), root, MigrationFaults.NONE));
+                new RecordingWorkflows(), new SqliteStore(root, StorageOptions.defaults()), root, MigrationFaults.NONE,
+                FileSigningKey.open(root), new InMemoryTokenGenerations()));
     }
 
     static APIGatewayV2HTTPEvent event(String file) {

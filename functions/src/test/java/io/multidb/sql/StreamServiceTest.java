@@ -12,6 +12,14 @@ import io.multidb.databases.CreateDatabase;
 import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
+import io.multidb.auth.FileSigningKey;
+import io.multidb.migrations.InMemoryMigrationStore;
+import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationOptions;
+import io.multidb.migrations.MigrationService;
+import io.multidb.migrations.WorkflowStarter;
+import io.multidb.tasks.TaskWiring;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.nio.file.Path;
@@ -66,11 +74,27 @@ class StreamServiceTest {
     }
 
     private SqlService service(SqliteStore store, StreamStore streams) {
-        // Each instance reads the key file itself: they agree on the key only through the shared data root.
-        BatonKeys keys = FileBatonKeys.open(root.resolve("keys").resolve("baton-signing.key"));
-        return new SqlService(catalog, store, SqlLimits.defaults(),
+        // Each instance reads the signing key file itself, as Wiring does: they agree on the baton key only
+        // through the shared data root.
+        BatonKeys keys = BatonKeys.derivedFrom(FileSigningKey.open(root).current().secret());
+        MigrationService migrations = TaskWiring.build(catalog, store, root, new InMemoryMigrationStore(catalog),
+                NO_WORKFLOWS, MigrationOptions.defaults(), MigrationFaults.NONE);
+        return new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(5),
                 new Streams(streams, keys, StreamOptions.defaults(), clock));
     }
+
+    /** No stream may ever become a migration job: a start fails the test. */
+    private static final WorkflowStarter NO_WORKFLOWS = new WorkflowStarter() {
+        @Override
+        public void start(MigrationJob job) {
+            throw new AssertionError("a migration was started: " + job);
+        }
+
+        @Override
+        public ExecutionState describe(String jobId) {
+            return ExecutionState.NOT_FOUND;
+        }
+    };
 
     @AfterEach
     void tearDown() {
@@ -84,13 +108,14 @@ class StreamServiceTest {
     }
 
     private static Function<JsonNode, JsonNode> to(SqlService s, String db) {
-        return body -> s.execute(ORG, db, body).body();
+        return body -> s.execute(ORG, db, body, SqlService.Caller.FULL_ACCESS).body();
     }
 
     /** Alternates between the two instances, request by request. */
     private static Function<JsonNode, JsonNode> alternating(SqlService first, SqlService second, String db) {
         AtomicInteger n = new AtomicInteger();
-        return body -> (n.getAndIncrement() % 2 == 0 ? first : second).execute(ORG, db, body).body();
+        return body -> (n.getAndIncrement() % 2 == 0 ? first : second)
+                .execute(ORG, db, body, SqlService.Caller.FULL_ACCESS).body();
     }
 
     private List<Long> balances(String db) throws Exception {
@@ -215,7 +240,8 @@ class StreamServiceTest {
         catalog.finishCreate("rival", catalog.beginCreate("rival", app));
         tx.baton = baton;
         e = catchThrowableOfType(MultidbException.class,
-                () -> tx.send(body -> b.execute("rival", "app", body).body(), execute("COMMIT"), Harness.closeReq()));
+                () -> tx.send(body -> b.execute("rival", "app", body, SqlService.Caller.FULL_ACCESS).body(),
+                        execute("COMMIT"), Harness.closeReq()));
         assertThat(e.code()).isEqualTo("BATON_INVALID");
         assertThat(balances("app")).containsExactly(100L, 50L);
         tx.baton = baton;
@@ -255,19 +281,17 @@ class StreamServiceTest {
         assertThat(balances("tpl")).containsExactly(100L, 0L);
         assertThat(balances("tenant1")).containsExactly(100L, 0L);
 
-        // With children, a transaction's write is refused: by the database's policy as an error result (the
-        // request itself refuses writes there), or, where the policy lets the request write, by the stream
-        // rule as a whole (StreamTest.aStreamThatMayNotWriteCanStillRead). Nothing is written either way.
+        // With children, a transaction that writes is refused at once, and does not become a migration job (the
+        // workflow stub fails the test if one starts); one that reads works.
         StreamClient writer = new StreamClient("BEGIN IMMEDIATE");
-        try {
-            assertThat(writer.execute(to(a, "tpl"), "INSERT INTO acct VALUES (3, 0)").at("/error/code").asText())
-                    .isEqualTo("BLOCKED");
-            writer.rollback(to(a, "tpl"));
-        } catch (MultidbException refused) {
-            assertThat(refused.kind()).isEqualTo(ErrorKind.WRITES_BLOCKED);
-            assertThat(refused.getMessage()).contains("may read it but not write it");
-        }
+        e = catchThrowableOfType(MultidbException.class,
+                () -> writer.execute(to(a, "tpl"), "INSERT INTO acct VALUES (3, 0)"));
+        assertThat(e.kind()).isEqualTo(ErrorKind.WRITES_BLOCKED);
+        assertThat(e.getMessage()).contains("may read it but not write it");
         assertThat(balances("tpl")).containsExactly(100L, 0L);
+        // A write sent as one request becomes a migration, as before (here: the stub refuses to start it).
+        assertThat(catchThrowableOfType(AssertionError.class, () -> run(a, "tpl",
+                execute("INSERT INTO acct VALUES (3, 0)"), Harness.closeReq()))).hasMessageContaining("migration");
         StreamClient reader = new StreamClient("BEGIN IMMEDIATE");
         assertThat(rows(reader.execute(to(a, "tpl"), "SELECT count(*) FROM acct"))).contains("\"2\"");
         assertThat(reader.execute(to(b, "tpl"), "DELETE FROM acct").at("/error/code").asText()).isEqualTo("BLOCKED");

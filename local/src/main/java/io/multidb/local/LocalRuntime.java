@@ -1,5 +1,17 @@
 package io.multidb.local;
 
+import io.multidb.api.ApiHandler;
+import io.multidb.api.Wiring;
+import io.multidb.aws.DynamoCatalog;
+import io.multidb.aws.DynamoClients;
+import io.multidb.emulators.Dynalite;
+import io.multidb.emulators.StepFunctionsLocal;
+import io.multidb.local.lambda.LambdaInvokeFront;
+import io.multidb.tasks.MigrationTaskHandler;
+import io.multidb.tasks.TaskWiring;
+import java.util.HashMap;
+import software.amazon.awssdk.regions.Region;
+
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
@@ -46,24 +58,55 @@ public final class LocalRuntime implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // WIRING (the lead fills this in): start dynalite and whatever else the API handler needs, register each
-    // with runtime.register(...) so close() stops it, and return the real io.multidb.api.ApiHandler built on
-    // them. config has the port, data directory, organization and admin token.
+    // WIRING: the emulators, then the same handlers as in Lambda, built from the same environment variables and
+    // reaching the emulators the way they reach AWS (SDK clients with endpoint overrides). No "if local" inside.
     // ---------------------------------------------------------------------------------------------------------
+    /** The name the task function has here; the ASL's ${MigrationTaskFunctionArn} becomes its ARN. */
+    static final String TASK_FUNCTION = "multidb-migration-tasks";
+    static final String STATE_MACHINE = "schema-migration";
+
     static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> buildHandler(
             LocalConfig config, LocalRuntime runtime) throws Exception {
-        return (event, context) -> {
-            APIGatewayV2HTTPResponse response = new APIGatewayV2HTTPResponse();
-            response.setStatusCode(503);
-            response.setHeaders(Map.of("Content-Type", "application/json"));
-            response.setBody("{\"error\":\"not wired yet\"}");
-            return response;
-        };
+        Path data = config.dataDir();
+        Dynalite dynalite = runtime.register(Dynalite.start(data.resolve("dynalite"), 0));
+        Map<String, String> env = new HashMap<>();
+        env.put("MULTIDB_DATA_ROOT", data.resolve("sqlite").toString());
+        env.put("MULTIDB_TABLE", "multidb");
+        env.put("MULTIDB_DYNAMODB_ENDPOINT", dynalite.endpoint().toString());
+        env.put("MULTIDB_ORG", config.org());
+        env.put("MULTIDB_ADMIN_TOKEN", config.adminToken());
+        env.put("AWS_REGION", "us-east-1");
+        copyFaults(env);
+        try (var dynamo = DynamoClients.create(dynalite.endpoint(), Region.US_EAST_1)) {
+            DynamoCatalog.createTable(dynamo, "multidb");
+        }
+        // The task function, behind Lambda's Invoke API; the workflow engine calls it.
+        LambdaInvokeFront lambda = runtime.register(LambdaInvokeFront.builder()
+                .mapFunction(TASK_FUNCTION, new MigrationTaskHandler(TaskWiring.fromEnvironment(env)))
+                .start());
+        StepFunctionsLocal sfn = runtime.register(StepFunctionsLocal.builder()
+                .stateMachine(STATE_MACHINE, home().resolve("statemachines/schema-migration.asl.json"))
+                .substitution(StepFunctionsLocal.MIGRATION_TASK_FUNCTION_ARN, lambda.functionArn(TASK_FUNCTION))
+                .lambdaEndpoint(lambda.endpoint())
+                .start());
+        env.put("MULTIDB_STATE_MACHINE_ARN", sfn.stateMachineArn(STATE_MACHINE));
+        env.put("MULTIDB_SFN_ENDPOINT", sfn.endpoint().toString());
+        return new ApiHandler(Wiring.fromEnvironment(env));
+    }
+
+    /** Passes the migration fault hooks (tests) from this process's environment to the handlers. */
+    private static void copyFaults(Map<String, String> env) {
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("MULTIDB_FAULT_")) {
+                env.put(k, v);
+            }
+        });
     }
 
     /** The repository root (bin/multidb-local passes it as -Dmultidb.home): where node_modules/ is. */
     public static Path home() {
-        return Path.of(System.getProperty("multidb.home", "")).toAbsolutePath();
+        String home = System.getProperty("multidb.home");
+        return home != null ? Path.of(home).toAbsolutePath() : StepFunctionsLocal.repositoryRoot();
     }
 
     /** Adds a resource to close (in reverse order of registration) when the runtime stops. */

@@ -34,9 +34,11 @@ class LocalRuntimeTest {
         try (client) {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).build(),
                     HttpResponse.BodyHandlers.ofString());
-            // Until the lead wires the real handler in buildHandler, a placeholder answers.
-            assertThat(response.statusCode()).isEqualTo(503);
-            assertThat(response.body()).isEqualTo("{\"error\":\"not wired yet\"}");
+            // The real handler answers: no token, no control plane.
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.body()).contains("\"error\"");
+            long before = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count();
+            assertThat(before).as("dynalite and the Step Functions service run as children").isGreaterThanOrEqualTo(2);
 
             runtime.close();
             runtime.close(); // the shutdown hook may close again
@@ -44,6 +46,9 @@ class LocalRuntimeTest {
 
             assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(uri).build(),
                     HttpResponse.BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
+            // No orphans: every emulator process is gone.
+            ProcessHandle.current().descendants().forEach(p -> p.onExit().join());
+            assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count()).isZero();
         }
     }
 

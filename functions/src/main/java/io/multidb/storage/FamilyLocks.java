@@ -1,0 +1,218 @@
+package io.multidb.storage;
+
+import io.multidb.databases.Names;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * A family's lock file ({@code locks/{schema db}.lock}, a small SQLite database) and the migration fence in it.
+ * SQLite's own file locks make these work across processes and containers that share the file system.
+ *
+ * <ul>
+ *   <li>{@link #shared}: a read transaction on the lock file (SQLite SHARED lock) for the length of one data-plane
+ *       request on a child, which reads the fence: a job id there means the family is being migrated and the
+ *       request's writes are refused;</li>
+ *   <li>{@link #write}: a write transaction (RESERVED) for requests on the schema database and for copying it into
+ *       a new child, so that a child never misses a change to its parent;</li>
+ *   <li>{@link #fence}/{@link #unfence}: an EXCLUSIVE transaction that sets or clears the fence. Taking it waits
+ *       until every request that read the fence before it has ended, so once a migration has fenced its family,
+ *       no write that was let through before can still land: no acknowledged write is lost when a rollback
+ *       restores the pre-migration copies.</li>
+ * </ul>
+ */
+public final class FamilyLocks implements AutoCloseable {
+    private final Path dir;
+    private final Duration busyTimeout;
+    private final Duration fenceTimeout;
+    private final Map<String, Deque<SQLiteConnection>> idle = new ConcurrentHashMap<>();
+    private final Set<String> initialized = ConcurrentHashMap.newKeySet();
+
+    /** Work done while holding a family's lock; receives the job fencing the family, or null. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(String migratingJob) throws Exception;
+    }
+
+    FamilyLocks(Path dir, Duration busyTimeout) {
+        this.dir = dir;
+        this.busyTimeout = busyTimeout;
+        // Fencing waits for in-flight requests, which API Gateway ends after 30 s.
+        this.fenceTimeout = Duration.ofSeconds(60);
+    }
+
+    public <T> T shared(String family, Work<T> work) throws Exception {
+        return locked(family, "BEGIN DEFERRED", work);
+    }
+
+    public <T> T write(String family, Work<T> work) throws Exception {
+        return locked(family, "BEGIN IMMEDIATE", work);
+    }
+
+    private <T> T locked(String family, String begin, Work<T> work) throws Exception {
+        SQLiteConnection c = borrow(family);
+        boolean ok = false;
+        try {
+            String job;
+            try (Statement s = c.createStatement()) {
+                s.execute(begin);
+                job = readFence(c);
+            }
+            try {
+                T result = work.run(job);
+                ok = true;
+                return result;
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("ROLLBACK");
+                }
+            }
+        } finally {
+            giveBack(family, c, ok);
+        }
+    }
+
+    /** The job fencing the family, if any (a snapshot: use {@link #shared} to act on it). */
+    public Optional<String> fenced(String family) {
+        try {
+            return Optional.ofNullable(shared(family, job -> job));
+        } catch (Exception e) {
+            throw new StorageException("cannot read the fence of " + family, e);
+        }
+    }
+
+    /** Fences the family for {@code jobId}, waiting for requests already past the fence to end. Idempotent. */
+    public void fence(String family, String jobId) {
+        exclusive(family, c -> {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM fence");
+                 PreparedStatement i = c.prepareStatement("INSERT INTO fence(job_id) VALUES (?)")) {
+                d.executeUpdate();
+                i.setString(1, jobId);
+                i.executeUpdate();
+            }
+        });
+    }
+
+    /** Clears the fence if {@code jobId} holds it. */
+    public void unfence(String family, String jobId) {
+        exclusive(family, c -> {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM fence WHERE job_id = ?")) {
+                d.setString(1, jobId);
+                d.executeUpdate();
+            }
+        });
+    }
+
+    private interface SqlWork {
+        void run(SQLiteConnection c) throws SQLException;
+    }
+
+    private void exclusive(String family, SqlWork work) {
+        SQLiteConnection c = borrow(family);
+        boolean ok = false;
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout=" + fenceTimeout.toMillis());
+            s.execute("BEGIN EXCLUSIVE");
+            try {
+                work.run(c);
+                s.execute("COMMIT");
+                ok = true;
+            } finally {
+                if (!ok) {
+                    s.execute("ROLLBACK");
+                }
+                s.execute("PRAGMA busy_timeout=" + busyTimeout.toMillis());
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot change the migration fence of " + family, e);
+        } finally {
+            giveBack(family, c, ok);
+        }
+    }
+
+    private static String readFence(SQLiteConnection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT job_id FROM fence LIMIT 1")) {
+            return r.next() ? r.getString(1) : null;
+        }
+    }
+
+    private SQLiteConnection borrow(String family) {
+        if (!Names.isValid(family)) {
+            throw new IllegalArgumentException("not a valid database name");
+        }
+        Deque<SQLiteConnection> q = idle.get(family);
+        if (q != null) {
+            synchronized (q) {
+                SQLiteConnection c = q.pollFirst();
+                if (c != null) {
+                    return c;
+                }
+            }
+        }
+        try {
+            SQLiteConfig config = new SQLiteConfig();
+            config.setJournalMode(SQLiteConfig.JournalMode.DELETE);
+            config.setBusyTimeout((int) busyTimeout.toMillis());
+            SQLiteConnection c = (SQLiteConnection) config.createConnection("jdbc:sqlite:" + dir.resolve(family + ".lock"));
+            if (!initialized.contains(family)) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE IF NOT EXISTS fence(job_id TEXT NOT NULL)");
+                }
+                initialized.add(family);
+            }
+            return c;
+        } catch (SQLException e) {
+            throw new StorageException("cannot open the lock file of " + family, e);
+        }
+    }
+
+    private void giveBack(String family, SQLiteConnection c, boolean healthy) {
+        if (healthy) {
+            Deque<SQLiteConnection> q = idle.computeIfAbsent(family, k -> new ArrayDeque<>());
+            synchronized (q) {
+                if (q.size() < 4) {
+                    q.addFirst(c);
+                    return;
+                }
+            }
+        }
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // an unwanted connection: nothing to do
+        }
+    }
+
+    /** Forgets a deleted family's connections. */
+    void evict(String family) {
+        initialized.remove(family);
+        Deque<SQLiteConnection> q = idle.remove(family);
+        if (q != null) {
+            synchronized (q) {
+                q.forEach(c -> {
+                    try {
+                        c.close();
+                    } catch (SQLException ignored) {
+                        // closing
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        idle.keySet().forEach(this::evict);
+    }
+}

@@ -1,0 +1,184 @@
+package io.multidb.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.multidb.common.ErrorKind;
+import io.multidb.common.MultidbException;
+import io.multidb.databases.CreateDatabase;
+import io.multidb.databases.Database;
+import io.multidb.databases.DatabaseService;
+import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationOptions;
+import io.multidb.migrations.MigrationService;
+import io.multidb.migrations.MigrationTask;
+import io.multidb.migrations.WorkflowStarter;
+import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.SqliteStore;
+import io.multidb.storage.StorageOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Child creates racing a migration's start, on dynalite and real SQLite files, through the real use cases
+ * (DatabaseService.createDatabase; MigrationService.start then prepare, as the workflow's first step runs it).
+ * The promise: a child is either refused, or it is ready and has a task in the job. A child whose create read the
+ * parent before the lock and is still "creating" when the job lists the family must not be missed: its file is a
+ * copy of the old schema, and it would stay behind forever.
+ */
+class DynamoMigrationRaceTest {
+    private static final int ROUNDS = 15;
+    private static final int CHILDREN = 3;
+    private static LocalDynamo dynamo;
+    private static ExecutorService pool;
+
+    @TempDir
+    static Path root;
+
+    private static DatabaseService databases;
+    private static MigrationService migrations;
+    private static DynamoMigrationStore store;
+    private static DynamoCatalog catalog;
+    private static SqliteStore sqlite;
+
+    @BeforeAll
+    static void start() {
+        dynamo = LocalDynamo.start();
+        pool = Executors.newFixedThreadPool(CHILDREN + 1);
+        catalog = dynamo.catalog(Clock.systemUTC(), DynamoCatalog.DEFAULT_LEASE);
+        store = DynamoMigrationStore.builder().client(dynamo.client).tableName(LocalDynamo.TABLE).build();
+        sqlite = new SqliteStore(root, StorageOptions.defaults());
+        databases = new DatabaseService(catalog, sqlite, Clock.systemUTC());
+        WorkflowStarter workflows = new WorkflowStarter() {
+            @Override
+            public void start(MigrationJob job) {
+                // the test runs prepare itself
+            }
+
+            @Override
+            public ExecutionState describe(String jobId) {
+                return ExecutionState.RUNNING;
+            }
+        };
+        MigrationOptions options = new MigrationOptions(25, 500, 2, 10, Duration.ofSeconds(30), Duration.ofMillis(5),
+                Duration.ofMinutes(2));
+        migrations = new MigrationService(catalog, store, sqlite, new SqliteCopies(root, sqlite, StorageOptions.defaults()),
+                workflows, options, MigrationFaults.NONE, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        pool.shutdownNow();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        sqlite.close();
+        dynamo.close();
+    }
+
+    private record Outcome(Object value, RuntimeException error) {
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    @Test
+    void aChildCreateRacingTheLockIsRefusedOrMigratedNeverMissed() throws Exception {
+        int refused = 0;
+        int included = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            String org = "lockrace" + round;
+            String parent = "p" + round;
+            databases.createGroup(org, "g", "local");
+            databases.createDatabase(org, new CreateDatabase(parent, "g", true, null));
+            List<String> children = new ArrayList<>();
+            List<Callable<Object>> racers = new ArrayList<>();
+            for (int i = 0; i < CHILDREN; i++) {
+                String child = "k" + round + "-" + i;
+                children.add(child);
+                racers.add(() -> databases.createDatabase(org, new CreateDatabase(child, "g", false, parent)));
+            }
+            racers.add(() -> {
+                MigrationJob job = migrations.start(org, parent, "ALTER TABLE x ADD COLUMN y", 1);
+                migrations.prepare(org, job.id());
+                return job;
+            });
+
+            List<Outcome> outcomes = race(racers);
+
+            Outcome migration = outcomes.getLast();
+            assertThat(migration.ok()).as("round %d: %s", round, migration.error()).isTrue();
+            MigrationJob job = (MigrationJob) migration.value();
+            assertThat(store.lockHolder(org, parent)).contains(job.id());
+            for (int i = 0; i < CHILDREN; i++) {
+                String child = children.get(i);
+                Outcome create = outcomes.get(i);
+                if (create.ok()) {
+                    included++;
+                    assertThat(catalog.getDatabase(org, child)).as("round %d: %s", round, child).isPresent();
+                    assertThat(store.getTask(job.id(), child)).as("round %d: task of ready child %s", round, child)
+                            .hasValueSatisfying(t -> assertThat(t.batch()).isNotEqualTo(MigrationTask.PARENT_BATCH));
+                } else {
+                    refused++;
+                    assertThat(create.error()).as("round %d", round).isInstanceOfSatisfying(MultidbException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT));
+                    assertThat(catalog.getDatabase(org, child)).isEmpty();
+                    assertThat(store.getTask(job.id(), child)).isEmpty();
+                    assertThat(sqlite.exists(child)).isFalse();
+                }
+            }
+            // Nothing else joined the family: the job's children are exactly the ready ones.
+            assertThat(catalog.countChildren(org, parent)).isEqualTo(catalog.listChildren(org, parent).size());
+            List<String> listed = new ArrayList<>();
+            store.listTasks(job.id(), null, 100).items().stream().filter(t -> !t.isParent())
+                    .forEach(t -> listed.add(t.database()));
+            assertThat(listed).containsExactlyInAnyOrderElementsOf(
+                    catalog.listChildren(org, parent).stream().map(Database::name).toList());
+        }
+        System.out.printf("child creates vs migration lock: %d created and migrated, %d refused%n", included, refused);
+    }
+
+    /** Runs the tasks on separate threads, released together after a random stagger each. */
+    private static List<Outcome> race(List<Callable<Object>> tasks) throws Exception {
+        int last = tasks.size() - 1;
+        CountDownLatch ready = new CountDownLatch(tasks.size());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Outcome>> futures = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Callable<Object> task = tasks.get(i);
+            // Vary who goes first from round to round. A child create takes a few round trips more than a start
+            // does before it reads the parent, so the start (last) gets a longer stagger to land in the middle.
+            long stagger = i == last ? 30_000_000 : 4_000_000;
+            futures.add(pool.submit(() -> {
+                ready.countDown();
+                go.await();
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(stagger));
+                try {
+                    return new Outcome(task.call(), null);
+                } catch (RuntimeException e) {
+                    return new Outcome(null, e);
+                }
+            }));
+        }
+        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+        go.countDown();
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Future<Outcome> f : futures) {
+            outcomes.add(f.get(120, TimeUnit.SECONDS));
+        }
+        return outcomes;
+    }
+}
