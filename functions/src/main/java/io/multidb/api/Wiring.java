@@ -76,7 +76,7 @@ public final class Wiring {
                 DynamoCatalog.builder().client(dynamo).tableName(table).build(),
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
                 TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
-                MigrationFaults.fromEnvironment(), keys, new DynamoTokenGenerations(dynamo, table),
+                MigrationFaults.fromEnvironment(env), keys, new DynamoTokenGenerations(dynamo, table),
                 new DynamoStreamStore(dynamo, table));
     }
 
