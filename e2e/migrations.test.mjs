@@ -9,19 +9,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { createClient as createPlatformClient } from "@tursodatabase/api";
-import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 
-const base = process.env.MULTIDB_URL ?? "http://127.0.0.1:8080";
-const token = process.env.MULTIDB_TOKEN;
-const org = process.env.MULTIDB_ORG ?? "local";
-assert.ok(token, "MULTIDB_TOKEN must be set");
-const turso = createPlatformClient({ org, token, baseUrl: `${base}/v1/` });
-const suffix = Math.random().toString(36).slice(2, 8);
+import { base, token, org, turso, suffix, db } from "./env.mjs";
+
 const group = `mig-${suffix}`;
-const db = (name) => createClient({ url: `${base}/db/${name}/`, authToken: token });
 const DRIZZLE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "drizzle");
 const RUNNING = new Set(["pending", "dry_running", "applying", "rolling_back"]);
 

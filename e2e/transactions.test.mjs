@@ -10,11 +10,8 @@ import { drizzle } from "drizzle-orm/libsql";
 import { sqliteTable, integer, text } from "drizzle-orm/sqlite-core";
 import { eq, sql } from "drizzle-orm";
 
-const base = process.env.MULTIDB_URL ?? "http://127.0.0.1:8080";
-const token = process.env.MULTIDB_TOKEN;
-const org = process.env.MULTIDB_ORG ?? "local";
-assert.ok(token, "MULTIDB_TOKEN must be set");
-const suffix = Math.random().toString(36).slice(2, 8);
+import { base, token, org, suffix } from "./env.mjs";
+
 const group = `tx-${suffix}`;
 const name = `txdb-${suffix}`;
 const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
