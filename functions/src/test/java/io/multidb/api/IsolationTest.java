@@ -1,5 +1,6 @@
 package io.multidb.api;
 
+import io.multidb.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
@@ -8,7 +9,7 @@ import io.multidb.auth.Access;
 import io.multidb.auth.Expiration;
 import io.multidb.auth.FileSigningKey;
 import io.multidb.auth.InMemoryTokenGenerations;
-import io.multidb.auth.MutableClock;
+
 import io.multidb.auth.Scope;
 import io.multidb.auth.TokenService;
 import io.multidb.sql.SqlLimits;

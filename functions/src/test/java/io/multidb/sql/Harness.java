@@ -1,5 +1,6 @@
 package io.multidb.sql;
 
+import io.multidb.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,5 +1,6 @@
 package io.multidb.sql;
 
+import io.multidb.testing.MutableClock;
 import static io.multidb.sql.Harness.execute;
 import static io.multidb.sql.Harness.rows;
 import static org.assertj.core.api.Assertions.assertThat;
