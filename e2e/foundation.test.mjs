@@ -4,14 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient as createPlatformClient } from "@tursodatabase/api";
 import { createClient } from "@libsql/client";
-
-const base = process.env.MULTIDB_URL ?? "http://127.0.0.1:8080";
-const token = process.env.MULTIDB_TOKEN;
-const org = process.env.MULTIDB_ORG ?? "local";
-assert.ok(token, "MULTIDB_TOKEN must be set");
-const turso = createPlatformClient({ org, token, baseUrl: `${base}/v1/` });
-const suffix = Math.random().toString(36).slice(2, 8);
-const db = (name) => createClient({ url: `${base}/db/${name}/`, authToken: token });
+import { base, token, org, turso, suffix, db } from "./env.mjs";
 
 async function rejects(promise, status, pattern) {
   await assert.rejects(promise, (e) => {

@@ -36,7 +36,7 @@ final class BenchRuntime implements AutoCloseable {
         LocalConfig config = new LocalConfig(0, dataDir, ORG, token, LocalConfig.TokenSource.ENVIRONMENT);
         LocalRuntime runtime = LocalRuntime.start(config);
         SfnClient sfn = SfnClient.builder()
-                .endpointOverride(runtime.stepFunctionsEndpoint())
+                .endpointOverride(runtime.stepFunctions().endpoint())
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
                 .httpClient(UrlConnectionHttpClient.create())

@@ -62,7 +62,7 @@ final class ColdStartBench {
         p.setProperty("AWS_REGION", "us-east-1");
         // The API function starts migrations, so in AWS it builds its Step Functions client at init too.
         p.setProperty("MULTIDB_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:000000000000:stateMachine:schema-migration");
-        p.setProperty("MULTIDB_SFN_ENDPOINT", rt.runtime.stepFunctionsEndpoint().toString());
+        p.setProperty("MULTIDB_SFN_ENDPOINT", rt.runtime.stepFunctions().endpoint().toString());
         p.setProperty("database", database);
         p.setProperty("token", token);
         try (OutputStream out = Files.newOutputStream(env)) {

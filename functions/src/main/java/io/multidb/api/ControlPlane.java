@@ -38,6 +38,8 @@ final class ControlPlane {
             throw notFound(r);
         }
         services.authorizer().authorize(r.bearerToken(), Action.ControlPlane.ANY);
+        // The limit holds on every route, also those that ignore their body (tokens, rotate, GET, DELETE).
+        r.limitBody(MAX_BODY);
         String org = s.get(2);
         if (!org.equals(services.org())) {
             throw MultidbException.notFound("organization '" + org + "' not found: this deployment serves '"

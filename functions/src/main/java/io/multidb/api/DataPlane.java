@@ -36,6 +36,7 @@ final class DataPlane {
         }
         if (s.size() >= 4 && s.get(2).equals("v1") && s.get(3).equals("jobs")) {
             authorize(r, s.get(1), true);
+            r.limitBody(MAX_BODY);
             return migrations.data(r, services.org(), s.get(1), s.subList(4, s.size()));
         }
         if (s.size() != 4 || !s.get(2).equals("v2") || !s.get(3).equals("pipeline")) {

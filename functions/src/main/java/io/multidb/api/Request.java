@@ -81,12 +81,17 @@ public record Request(String method, String rawPath, List<String> segments, Map<
         return null;
     }
 
-    /** Refuses bodies over the limit (413) and non-JSON content types (415). */
-    public void requireJsonBody(int maxBytes) {
+    /** Refuses bodies over the limit (413), also on routes that do not read their body. */
+    public void limitBody(int maxBytes) {
         if (body.length > maxBytes) {
             throw new MultidbException(ErrorKind.PAYLOAD_TOO_LARGE,
                     "request body is " + body.length + " bytes; the limit here is " + maxBytes + " bytes");
         }
+    }
+
+    /** Refuses bodies over the limit (413) and non-JSON content types (415). */
+    public void requireJsonBody(int maxBytes) {
+        limitBody(maxBytes);
         String ct = header("content-type");
         if (body.length > 0) {
             String base = ct == null ? "" : ct.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);

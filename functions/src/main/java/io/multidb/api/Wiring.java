@@ -4,6 +4,7 @@ import io.multidb.auth.FileSigningKey;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
 import io.multidb.aws.DynamoMigrationStore;
+import io.multidb.aws.DynamoStreamStore;
 import io.multidb.aws.DynamoTokenGenerations;
 import io.multidb.aws.Secrets;
 import io.multidb.aws.SecretsManagerSigningKey;
@@ -22,6 +23,10 @@ import io.multidb.migrations.MigrationStore;
 import io.multidb.migrations.WorkflowStarter;
 import io.multidb.sql.SqlLimits;
 import io.multidb.sql.SqlService;
+import io.multidb.sql.BatonKeys;
+import io.multidb.sql.StreamOptions;
+import io.multidb.sql.StreamStore;
+import io.multidb.sql.Streams;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.net.URI;
@@ -41,6 +46,7 @@ import software.amazon.awssdk.regions.Region;
  * MULTIDB_ADMIN_TOKEN        the admin token (local), or
  * MULTIDB_ADMIN_TOKEN_SECRET a Secrets Manager secret holding it (AWS)
  * MULTIDB_SIGNING_KEY_SECRET Secrets Manager secret of the token signing key; unset: a key file in the data root
+ *                            (baton signing keys for interactive transactions are derived from it)
  * MULTIDB_STATE_MACHINE_ARN  the schema-migration state machine (MULTIDB_SFN_ENDPOINT overrides its endpoint)
  * AWS_REGION                 region of the SDK clients (set by Lambda)
  * </pre>
@@ -70,7 +76,8 @@ public final class Wiring {
                 DynamoCatalog.builder().client(dynamo).tableName(table).build(),
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
                 TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
-                MigrationFaults.fromEnvironment(), keys, new DynamoTokenGenerations(dynamo, table));
+                MigrationFaults.fromEnvironment(env), keys, new DynamoTokenGenerations(dynamo, table),
+                new DynamoStreamStore(dynamo, table));
     }
 
     private static URI uri(String s) {
@@ -81,11 +88,26 @@ public final class Wiring {
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
                                  WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
                                  SigningKeys keys, TokenGenerations generations) {
+        return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, faults, keys, generations,
+                null);
+    }
+
+    /**
+     * The same, with interactive transactions: streams live in {@code streamStore} (in AWS and locally a
+     * {@link DynamoStreamStore} on the metadata table), and batons are signed with a key derived from the token
+     * signing key. {@code streamStore} null: no streams (a baton is refused with STREAM_NOT_SUPPORTED).
+     */
+    public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
+                                 SigningKeys keys, TokenGenerations generations, StreamStore streamStore) {
+        Streams streams = streamStore == null ? null : new Streams(streamStore,
+                BatonKeys.derivedFrom(keys.current().secret()), StreamOptions.defaults(), Clock.systemUTC());
         MigrationService migrations = TaskWiring.build(catalog, store, dataRoot, migrationStore, workflows,
                 MigrationOptions.defaults(), faults);
         TokenService tokens = TokenService.create(org, adminToken, keys, generations);
         return new Services(org, tokens, new Authorizer(tokens), new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT), migrations, MIGRATION_WAIT);
+                new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT, streams), migrations,
+                MIGRATION_WAIT);
     }
 
     /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */

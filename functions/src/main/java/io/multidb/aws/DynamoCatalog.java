@@ -31,7 +31,6 @@ import static io.multidb.aws.CatalogItems.s;
 import static io.multidb.aws.CatalogItems.status;
 import static io.multidb.aws.CatalogItems.str;
 
-import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
@@ -51,23 +50,19 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.Select;
@@ -140,7 +135,6 @@ public final class DynamoCatalog implements Catalog {
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
     /** Up to this many members a container's members are checked one by one, sweeping dead claims. */
     static final int SWEEP_LIMIT = 100;
-    private static final int BATCH_GET_LIMIT = 100;
     private static final Pattern PLACEHOLDER = Pattern.compile("#[a-z]+");
     private static final Map<String, String> ATTRIBUTES = Map.of(
             "#pk", PK, "#sk", SK, "#status", STATUS, "#lease", LEASE_UNTIL, "#claim", CLAIM,
@@ -705,37 +699,11 @@ public final class DynamoCatalog implements Catalog {
     /** Database items by name, read consistently; absent names are missing from the map. */
     private Map<String, Map<String, AttributeValue>> batchGet(String what, String org, List<String> names) {
         Map<String, Map<String, AttributeValue>> found = new LinkedHashMap<>();
-        for (int from = 0; from < names.size(); from += BATCH_GET_LIMIT) {
-            List<Map<String, AttributeValue>> keys = names.subList(from, Math.min(names.size(), from + BATCH_GET_LIMIT))
-                    .stream().distinct().map(name -> dbKey(org, name)).toList();
-            Map<String, KeysAndAttributes> pending =
-                    Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt == 10) {
-                    throw MultidbException.unavailable("the metadata store is busy (while " + what + "); try again", null);
-                }
-                Map<String, KeysAndAttributes> request = pending;
-                BatchGetItemResponse response = call(what, () -> client.batchGetItem(b -> b.requestItems(request)));
-                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
-                    found.put(str(item, NAME), item);
-                }
-                pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-                if (!pending.isEmpty()) {
-                    backOff(attempt);
-                }
-            }
+        for (Map<String, AttributeValue> item : DynamoTable.batchGet(client, table, what,
+                names.stream().map(name -> dbKey(org, name)).toList())) {
+            found.put(str(item, NAME), item);
         }
         return found;
-    }
-
-    private static void backOff(int attempt) {
-        try {
-            // Unprocessed keys mean the table is throttling: the documented remedy is to retry after a pause.
-            Thread.sleep(Math.min(1000, 20L << attempt));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw MultidbException.unavailable("interrupted while reading the metadata store", e);
-        }
     }
 
     /** The expression attribute names an expression uses (DynamoDB rejects unused ones). */
@@ -759,17 +727,6 @@ public final class DynamoCatalog implements Catalog {
     }
 
     private static <T> T call(String table, String what, Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (ResourceNotFoundException e) {
-            throw new MultidbException(ErrorKind.UNAVAILABLE, null, "the metadata table " + table
-                    + " does not exist (while " + what + "): create it or fix the configuration", e);
-        } catch (ConditionalCheckFailedException e) {
-            throw new MultidbException(ErrorKind.CONFLICT, null,
-                    what + " collided with a concurrent change; try again", e);
-        } catch (SdkException e) {
-            throw MultidbException.unavailable(
-                    "the metadata store is unavailable (while " + what + "); try again", e);
-        }
+        return DynamoTable.call(table, what, op);
     }
 }

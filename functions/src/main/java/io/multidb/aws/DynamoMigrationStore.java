@@ -22,7 +22,6 @@ import static io.multidb.aws.MigrationItems.jobsPk;
 import static io.multidb.aws.MigrationItems.taskKey;
 import static io.multidb.aws.MigrationItems.tasksPk;
 
-import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.DatabaseKind;
 import io.multidb.migrations.JobStatus;
@@ -44,20 +43,13 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
-import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The {@link MigrationStore} in the catalog's DynamoDB table ({@link DynamoCatalog}), with single-item conditional
@@ -89,9 +81,6 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <p>Every SDK failure becomes a {@link MultidbException} (UNAVAILABLE: throttling, network, missing table).
  */
 public final class DynamoMigrationStore implements MigrationStore {
-    private static final int BATCH_GET_LIMIT = 100;
-    private static final int BATCH_WRITE_LIMIT = 25;
-    private static final int BATCH_ATTEMPTS = 10;
     private static final Pattern PLACEHOLDER = Pattern.compile("#[a-z]+");
     private static final Map<String, String> ATTRIBUTES = Map.of(
             "#pk", PK, "#sk", SK, "#status", STATUS, "#kind", KIND, "#job", MIGRATION_JOB,
@@ -414,63 +403,12 @@ public final class DynamoMigrationStore implements MigrationStore {
 
     /** The items with these keys, read consistently, in no particular order; absent ones are missing. */
     private List<Map<String, AttributeValue>> batchGet(String what, List<Map<String, AttributeValue>> keys) {
-        List<Map<String, AttributeValue>> distinct = keys.stream().distinct().toList();
-        List<Map<String, AttributeValue>> found = new ArrayList<>();
-        for (int from = 0; from < distinct.size(); from += BATCH_GET_LIMIT) {
-            Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder()
-                    .keys(distinct.subList(from, Math.min(distinct.size(), from + BATCH_GET_LIMIT)))
-                    .consistentRead(true).build());
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt == BATCH_ATTEMPTS) {
-                    throw busy(what);
-                }
-                Map<String, KeysAndAttributes> request = pending;
-                BatchGetItemResponse response = call(what, () -> client.batchGetItem(b -> b.requestItems(request)));
-                found.addAll(response.responses().getOrDefault(table, List.of()));
-                pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-                if (!pending.isEmpty()) {
-                    backOff(attempt);
-                }
-            }
-        }
-        return found;
+        return DynamoTable.batchGet(client, table, what, keys);
     }
 
     /** Unconditional puts, 25 per request, unprocessed items retried with backoff. */
     private void batchWrite(String what, Collection<Map<String, AttributeValue>> items) {
-        List<WriteRequest> writes = items.stream()
-                .map(item -> WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build())
-                .toList();
-        for (int from = 0; from < writes.size(); from += BATCH_WRITE_LIMIT) {
-            Map<String, List<WriteRequest>> pending =
-                    Map.of(table, writes.subList(from, Math.min(writes.size(), from + BATCH_WRITE_LIMIT)));
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt == BATCH_ATTEMPTS) {
-                    throw busy(what);
-                }
-                Map<String, List<WriteRequest>> request = pending;
-                BatchWriteItemResponse response = call(what, () -> client.batchWriteItem(b -> b.requestItems(request)));
-                pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
-                pending = pending.values().stream().allMatch(List::isEmpty) ? Map.of() : pending;
-                if (!pending.isEmpty()) {
-                    backOff(attempt);
-                }
-            }
-        }
-    }
-
-    private static MultidbException busy(String what) {
-        return MultidbException.unavailable("the metadata store is busy (while " + what + "); try again", null);
-    }
-
-    private static void backOff(int attempt) {
-        try {
-            // Unprocessed items mean the table is throttling: the documented remedy is to retry after a pause.
-            Thread.sleep(Math.min(1000, 20L << attempt));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw MultidbException.unavailable("interrupted while writing the metadata store", e);
-        }
+        DynamoTable.batchPut(client, table, what, items);
     }
 
     /** {@code :p0, :p1, ...} for the values, added to {@code into}. */
@@ -501,13 +439,6 @@ public final class DynamoMigrationStore implements MigrationStore {
     }
 
     private <T> T call(String what, Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (ResourceNotFoundException e) {
-            throw new MultidbException(ErrorKind.UNAVAILABLE, null, "the metadata table " + table
-                    + " does not exist (while " + what + "): create it or fix the configuration", e);
-        } catch (SdkException e) {
-            throw MultidbException.unavailable("the metadata store is unavailable (while " + what + "); try again", e);
-        }
+        return DynamoTable.call(table, what, op);
     }
 }

@@ -2,14 +2,10 @@ package io.multidb.aws;
 
 import io.multidb.auth.Scope;
 import io.multidb.auth.TokenGenerations;
-import io.multidb.common.ErrorKind;
-import io.multidb.common.MultidbException;
 import java.util.Map;
 import java.util.Objects;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
@@ -63,13 +59,6 @@ public final class DynamoTokenGenerations implements TokenGenerations {
     }
 
     private <T> T call(String what, java.util.function.Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (ResourceNotFoundException e) {
-            throw new MultidbException(ErrorKind.UNAVAILABLE, null, "the metadata table " + table
-                    + " does not exist (while " + what + "): create it or fix the configuration", e);
-        } catch (SdkException e) {
-            throw MultidbException.unavailable("the metadata store is unavailable (while " + what + "); try again", e);
-        }
+        return DynamoTable.call(table, what, op);
     }
 }

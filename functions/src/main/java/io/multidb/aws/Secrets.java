@@ -2,13 +2,9 @@ package io.multidb.aws;
 
 import java.net.URI;
 import java.time.Duration;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
 
 /** Secrets Manager, read once at cold start (the admin token; the signing key has its own adapter). */
 public final class Secrets {
@@ -17,17 +13,7 @@ public final class Secrets {
 
     /** A client with the url-connection HTTP client and short timeouts; static credentials for an endpoint override. */
     public static SecretsManagerClient client(Region region, URI endpointOverride) {
-        SecretsManagerClientBuilder builder = SecretsManagerClient.builder()
-                .region(region)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(5)));
-        if (endpointOverride != null) {
-            builder.endpointOverride(endpointOverride)
-                    .credentialsProvider(StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create("multidb-local", "multidb-local")));
-        }
-        return builder.build();
+        return AwsClients.build(SecretsManagerClient.builder(), endpointOverride, region, Duration.ofSeconds(5));
     }
 
     /** The secret's string value; IllegalStateException saying what to fix if it cannot be read. */

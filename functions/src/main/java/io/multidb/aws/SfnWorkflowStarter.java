@@ -12,13 +12,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sfn.SfnClient;
-import software.amazon.awssdk.services.sfn.SfnClientBuilder;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
 import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException;
 import software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException;
@@ -103,17 +99,7 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
      *                         itself, with the default credentials provider chain
      */
     public static SfnClient createClient(URI endpointOverride, Region region) {
-        SfnClientBuilder builder = SfnClient.builder()
-                .region(region)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(10)));
-        if (endpointOverride != null) {
-            builder.endpointOverride(endpointOverride)
-                    .credentialsProvider(StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create("multidb-local", "multidb-local")));
-        }
-        return builder.build();
+        return AwsClients.build(SfnClient.builder(), endpointOverride, region, Duration.ofSeconds(10));
     }
 
     public String stateMachineArn() {

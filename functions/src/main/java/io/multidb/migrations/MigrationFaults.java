@@ -1,5 +1,6 @@
 package io.multidb.migrations;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,13 +20,21 @@ public record MigrationFaults(String failApplyOf, String crashAfterCommitOf, Set
 
     /** From MULTIDB_FAULT_APPLY_FAIL and MULTIDB_FAULT_CRASH_AFTER_COMMIT (system property first, then env). */
     public static MigrationFaults fromEnvironment() {
-        return new MigrationFaults(setting("MULTIDB_FAULT_APPLY_FAIL"), setting("MULTIDB_FAULT_CRASH_AFTER_COMMIT"));
+        return fromEnvironment(System.getenv());
     }
 
-    private static String setting(String name) {
+    /**
+     * The same from the environment the handlers are built with (system property first, then {@code env}), so
+     * that a local runtime can be started with faults of its own.
+     */
+    public static MigrationFaults fromEnvironment(Map<String, String> env) {
+        return new MigrationFaults(setting("MULTIDB_FAULT_APPLY_FAIL", env), setting("MULTIDB_FAULT_CRASH_AFTER_COMMIT", env));
+    }
+
+    private static String setting(String name, Map<String, String> env) {
         String v = System.getProperty(name);
         if (v == null) {
-            v = System.getenv(name);
+            v = env.get(name);
         }
         return v == null || v.isBlank() ? null : v.strip();
     }

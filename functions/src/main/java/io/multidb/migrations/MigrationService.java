@@ -420,8 +420,8 @@ public final class MigrationService {
      */
     public MigrationJob finish(String org, String jobId, boolean succeeded, String error) {
         MigrationJob job = load(org, jobId);
+        MigrationJob done = null;
         if (job.status().isRunning()) {
-            MigrationJob done;
             if (parentApplied(job)) {
                 done = job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
             } else {
@@ -457,10 +457,15 @@ public final class MigrationService {
                 }
                 done = job.finished(status, message, failures, now());
             }
-            store.updateJob(done, JobStatus.RUNNING);
         }
+        // The final status only once the fence is down: a client told the job has ended must find its family
+        // writable (removing a big family's copies takes a while). The lock goes last, so that a failure before
+        // the status is written leaves a lock the next start or the unlock call can finish the job from.
         copies.removeCopies(jobId);
         sqlite.families().unfence(job.schemaDb(), jobId);
+        if (done != null) {
+            store.updateJob(done, JobStatus.RUNNING);
+        }
         store.unlockFamily(org, job.schemaDb(), jobId);
         return load(org, jobId);
     }
@@ -734,7 +739,7 @@ public final class MigrationService {
 
     /**
      * Runs a batch step and then records its databases' outcomes in one batched write instead of one write per
-     * database (the metadata calls, not SQLite, bounded the migration's speed: statemachines/README.md). Written
+     * database (the metadata calls, not SQLite, bounded the migration's speed: docs/benchmarks.md). Written
      * also when the step throws, so that progress shows what was done; a failed write then does not hide the step's
      * own failure. Nothing depends on these records being written before the batch ends: a retried batch finds each
      * database's version row (apply skips it and records it again), and a restore is driven by the version rows,
@@ -778,13 +783,15 @@ public final class MigrationService {
     }
 
     /**
-     * Waits until the job has ended or {@code timeout} has passed, looking every {@code poll}; returns the job as it
-     * is then (still running if the time ran out). Used by callers that answer when the migration is done.
+     * Waits until the job has ended and released its family's lock, or {@code timeout} has passed, looking every
+     * {@code poll}; returns the job as it is then (still running if the time ran out). Used by callers that answer
+     * when the migration is done: after that answer, children can be created and deleted again.
      */
     public MigrationJob await(String org, String parent, String jobId, java.time.Duration timeout, java.time.Duration poll) {
         Instant deadline = now().plus(timeout);
         MigrationJob job = getJob(org, parent, jobId);
-        while (job.status().isRunning() && now().isBefore(deadline)) {
+        while ((job.status().isRunning() || store.lockHolder(org, parent).filter(jobId::equals).isPresent())
+                && now().isBefore(deadline)) {
             try {
                 sleeper.sleep(poll);
             } catch (InterruptedException e) {

@@ -32,8 +32,9 @@
  *       from its copy with SQLite's backup API onto the live file (never a rename over it) and its version reset;
  *       the parent was never touched. The job ends {@code rolled_back} (or {@code aborted}) naming the databases
  *       that failed and why.</li>
- *   <li><b>Finish</b> records the final status, removes the copies and releases the lock. Afterwards every
- *       database of the family is at the parent's schema version.</li>
+ *   <li><b>Finish</b> removes the copies, lifts the fence, records the final status and releases the lock, in
+ *       that order: whoever sees the job ended finds the family writable (and a wait on it returns once the
+ *       lock is released too). Afterwards every database of the family is at the parent's schema version.</li>
  * </ol>
  *
  * <h2>Where the pieces are</h2>

@@ -24,4 +24,9 @@ public record ExecutionPolicy(
     public boolean writesAllowed() {
         return writeRefusalCode == null;
     }
+
+    /** This policy with writes refused (if it does not refuse them already, for its own reason). */
+    public ExecutionPolicy refusingWrites(String code, String message) {
+        return writesAllowed() ? new ExecutionPolicy(code, message, schemaChangeRefusal, limits) : this;
+    }
 }

@@ -10,4 +10,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                     migration starter uses this to turn a refused write on a schema database into a job)
  */
 public record PipelineResult(ObjectNode body, boolean writeRefused) {
+
+    /**
+     * Whether the answer carries a baton: the stream (an interactive transaction) stays open for a later request.
+     * A refused write in such a pipeline is part of that transaction, not a change to hand to a migration.
+     */
+    public boolean streamOpen() {
+        return body.path("baton").isTextual();
+    }
 }

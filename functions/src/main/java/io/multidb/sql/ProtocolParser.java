@@ -1,7 +1,6 @@
 package io.multidb.sql;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.sql.StreamRequest.BatchStep;
 import io.multidb.sql.StreamRequest.NamedArg;
@@ -20,20 +19,26 @@ final class ProtocolParser {
     private ProtocolParser() {
     }
 
+    /**
+     * A parsed body.
+     *
+     * @param baton null: a new stream; else the baton of the stream this request continues (not yet verified)
+     */
+    record Pipeline(String baton, List<StreamRequest> requests) {
+    }
+
+    /** The requests of a body (its baton, if any, is the caller's business). */
     static List<StreamRequest> parse(JsonNode body, int maxRequests) {
+        return pipeline(body, maxRequests).requests();
+    }
+
+    static Pipeline pipeline(JsonNode body, int maxRequests) {
         if (body == null || !body.isObject()) {
             throw MultidbException.invalid("The pipeline body must be a JSON object {\"requests\": [...]}.");
         }
         JsonNode baton = body.get("baton");
-        if (baton != null && !baton.isNull()) {
-            if (!baton.isTextual()) {
-                throw MultidbException.invalid("\"baton\" must be a string or null.");
-            }
-            throw new MultidbException(ErrorKind.STREAM_INVALID, SqlErrorCodes.STREAM_NOT_SUPPORTED,
-                    "Transactions across requests are not supported yet: this server does not keep a stream "
-                            + "open between HTTP requests, so a request carrying a baton (client.transaction(), "
-                            + "an interactive transaction) cannot continue. Use batch() or executeMultiple(), "
-                            + "which run in one request.");
+        if (baton != null && !baton.isNull() && !baton.isTextual()) {
+            throw MultidbException.invalid("\"baton\" must be a string or null.");
         }
         JsonNode requests = body.get("requests");
         if (requests == null || !requests.isArray()) {
@@ -52,7 +57,7 @@ final class ProtocolParser {
             }
             out.add(r);
         }
-        return out;
+        return new Pipeline(baton == null || baton.isNull() ? null : baton.textValue(), out);
     }
 
     private static StreamRequest request(JsonNode node, String where) {

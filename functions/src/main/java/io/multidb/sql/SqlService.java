@@ -32,6 +32,9 @@ import java.util.stream.Collectors;
  *       {@code SCHEMA_MIGRATION_RUNNING} with the job id to poll;</li>
  *   <li>block_writes, or a read-only token: writes refused.</li>
  * </ul>
+ * Interactive transactions (streams kept open across requests, see the package documentation) are served when
+ * the service has {@link Streams}. On a schema database with children they may read but not write (a change
+ * there must be one request to become a migration), and a stream's pipeline never becomes a migration job.
  */
 public final class SqlService {
     private final Catalog catalog;
@@ -40,6 +43,8 @@ public final class SqlService {
     private final SqlLimits limits;
     private final MigrationService migrations;
     private final Duration migrationWait;
+    /** null: interactive transactions are refused with STREAM_NOT_SUPPORTED. */
+    private final Streams streams;
     private final LongSupplier ticker;
     /** Catalog entries read recently, by org and name (see {@link #lookup}). */
     private final Map<String, Recent> recent = new ConcurrentHashMap<>();
@@ -54,12 +59,17 @@ public final class SqlService {
 
     public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
                       Duration migrationWait) {
-        this(catalog, store, limits, migrations, migrationWait, System::nanoTime);
+        this(catalog, store, limits, migrations, migrationWait, null);
+    }
+
+    public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
+                      Duration migrationWait, Streams streams) {
+        this(catalog, store, limits, migrations, migrationWait, streams, System::nanoTime);
     }
 
     /** @param ticker nanoseconds, for the age of remembered catalog entries (tests pass their own) */
     public SqlService(Catalog catalog, SqliteStore store, SqlLimits limits, MigrationService migrations,
-                      Duration migrationWait, LongSupplier ticker) {
+                      Duration migrationWait, Streams streams, LongSupplier ticker) {
         this.ticker = Objects.requireNonNull(ticker);
         this.catalog = Objects.requireNonNull(catalog);
         this.store = Objects.requireNonNull(store);
@@ -67,6 +77,7 @@ public final class SqlService {
         this.executor = new PipelineExecutor(limits);
         this.migrations = Objects.requireNonNull(migrations);
         this.migrationWait = Objects.requireNonNull(migrationWait);
+        this.streams = streams;
     }
 
     /** Who is asking: read-only access has writes refused with {@code code} and {@code message}. */
@@ -82,15 +93,19 @@ public final class SqlService {
         Database db = lookup(org, name);
         try {
             return switch (db.kind()) {
-                case STANDARD -> run(db, policy(db, null, 0, caller), request);
-                case CHILD -> store.families().shared(db.parent(), job -> run(db, policy(db, job, 0, caller), request));
+                case STANDARD -> run(db, policy(db, null, 0, caller), request, streamScope(org, db, 0));
+                case CHILD -> store.families().shared(db.parent(),
+                        job -> run(db, policy(db, job, 0, caller), request, streamScope(org, db, 0)));
                 case SCHEMA -> {
+                    boolean continued = continuesStream(request);
                     Outcome o = store.families().write(db.name(), job -> {
                         Database current = database(org, name);
                         int children = catalog.countChildren(org, name);
-                        PipelineResult r = run(current, policy(current, job, children, caller), request);
+                        // A continued stream gets the stream rule (and its message) for the children instead.
+                        PipelineResult r = run(current, policy(current, job, continued ? 0 : children, caller),
+                                request, streamScope(org, current, children));
                         return new Outcome(r, job == null && children > 0 && caller.readOnlyCode() == null
-                                && !current.blockWrites() && r.writeRefused());
+                                && !current.blockWrites() && r.writeRefused() && !continued && !r.streamOpen());
                     });
                     yield o.migrate() ? migrate(org, name, request) : o.result();
                 }
@@ -168,16 +183,40 @@ public final class SqlService {
                 + "; no database was changed";
     }
 
-    private PipelineResult run(Database db, ExecutionPolicy policy, JsonNode request) {
+    private PipelineResult run(Database db, ExecutionPolicy policy, JsonNode request, StreamScope scope) {
         try (SqliteStore.Lease lease = store.open(db.name()).orElseThrow(() -> MultidbException.notFound(
                 "database '" + db.name() + "' does not exist"))) {
             try {
-                return executor.execute(lease.connection(), request, policy);
+                return executor.execute(lease.connection(), request, policy, scope);
             } catch (RuntimeException e) {
                 lease.discard();
                 throw e;
             }
         }
+    }
+
+    // ---- interactive transactions (streams) ----
+
+    private static boolean continuesStream(JsonNode request) {
+        return request != null && request.path("baton").isTextual();
+    }
+
+    /**
+     * Streams are bound to the organization and the database incarnation. On a schema database with children a
+     * stream may not write: a change there reaches the children only as a migration, which runs as one request
+     * and cannot wait for a transaction spread over several.
+     */
+    private StreamScope streamScope(String org, Database db, int children) {
+        if (streams == null) {
+            return null;
+        }
+        String refusal = db.isSchema() && children > 0
+                ? "'" + db.name() + "' is a schema database with " + children + " child" + (children == 1 ? "" : "ren")
+                        + ": an interactive transaction (client.transaction(), db.transaction()) may read it but "
+                        + "not write it, because a change to a schema database reaches its children only as a "
+                        + "migration. Send the change as one request (execute, batch or executeMultiple) instead."
+                : null;
+        return new StreamScope(streams, org, db.name(), db.id(), refusal);
     }
 
     private ExecutionPolicy policy(Database db, String migratingJob, int children, Caller caller) {

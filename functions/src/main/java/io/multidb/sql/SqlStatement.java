@@ -126,6 +126,38 @@ record SqlStatement(String sql, List<Token> tokens, Analysis analysis) {
     }
 
     /**
+     * Whether this statement is an INSERT or REPLACE (after an optional WITH clause): the first of INSERT, REPLACE,
+     * UPDATE, DELETE outside parentheses is the statement's verb. Only then does last_insert_rowid() after it say
+     * something about the data; after anything else it is whatever the connection inserted last.
+     */
+    boolean inserts() {
+        int depth = 0;
+        for (Token t : tokens) {
+            switch (t.kind()) {
+                case LP -> depth++;
+                case RP -> depth--;
+                case WORD -> {
+                    if (depth == 0) {
+                        switch (t.text()) {
+                            case "INSERT", "REPLACE" -> {
+                                return true;
+                            }
+                            case "UPDATE", "DELETE", "SELECT", "VALUES" -> {
+                                return false;
+                            }
+                            default -> {
+                            }
+                        }
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Splits SQL text into statements the way sqlite3_complete() decides that a statement is complete: at a
      * semicolon, except inside CREATE [TEMP] TRIGGER ... BEGIN ... END, whose body holds semicolons of its own.
      * Empty statements (";;") are skipped.

@@ -14,12 +14,12 @@
  * condition or value type, a statement without (or with both) {@code sql} and {@code sql_id}, a value that does not
  * parse (an integer that is no 64-bit integer, bad base64), fields of the wrong JSON type, a condition naming a
  * step that is not an earlier one, {@code close} anywhere but last. A client mistake of that kind means the client
- * and server disagree about the protocol; the libSQL server also answers most of them at the HTTP level. A
- * non-null {@code baton} is refused with STREAM_INVALID / {@code STREAM_NOT_SUPPORTED}: streams do not outlive an
- * HTTP request yet. For the same reason, a pipeline without {@code close} that leaves a transaction open (what
- * {@code client.transaction()} and drizzle's {@code db.transaction()} send first, expecting a baton back) has its
- * transaction rolled back and is refused as a whole with STREAM_NOT_SUPPORTED, so the client fails at once with a
- * clear message instead of at its COMMIT; statements that committed before the BEGIN stay committed.
+ * and server disagree about the protocol; the libSQL server also answers most of them at the HTTP level. So are
+ * a bad, reused or expired baton (nothing runs), a stream that conflicts with a change made since it began, and
+ * a stream over its limits (both rolled back): see "Interactive transactions" below. Without a
+ * {@link io.multidb.sql.StreamScope} (no stream store configured) a baton, or a pipeline without {@code close}
+ * that leaves a transaction open, is refused with STREAM_INVALID / {@code STREAM_NOT_SUPPORTED} (the transaction
+ * rolled back; statements that committed before the BEGIN stay committed).
  * <p>
  * Everything that depends on what happens while running, or that the protocol defines as a failure of one
  * request, is an error result {@code {"type":"error","error":{"message","code"}}} for that request (for a batch
@@ -33,7 +33,7 @@
  * execute (exactly one statement); batch (steps with conditions ok/error/not/and/or; a skipped step is neither ok
  * nor error and has null in both {@code step_results} and {@code step_errors}); sequence (the text is split into
  * statements, each run with {@code want_rows=false}, in autocommit mode unless the text says otherwise, stopping
- * at the first error); store_sql/close_sql (stored SQL lives for one HTTP request); close (ends the stream: an
+ * at the first error); store_sql/close_sql (stored SQL lives as long as the stream); close (ends the stream: an
  * open transaction is rolled back). Statements are split as {@code sqlite3_complete} does ({@code SqlStatement}),
  * over SQLite's own tokenizer rules ({@code SqlTokenizer}), so CREATE TRIGGER ... BEGIN ...; END stays one
  * statement.
@@ -102,8 +102,53 @@
  * the progress handler cleared and every statement finalized. If that fails the executor throws
  * {@code StorageException}: the caller must discard the connection.
  *
+ * <h2>Interactive transactions (streams across requests)</h2>
+ * Full design, numbers and deployment notes: {@code docs/streams.md}. Every request may land on another
+ * instance, so nothing of a stream stays in memory or on a connection between requests:
+ * <ul>
+ *   <li><b>Open.</b> A pipeline without {@code close} that leaves a transaction open (what
+ *       {@code client.transaction()} sends first) is answered with a baton. The session has logged every
+ *       statement since the one that opened the transaction (BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE],
+ *       BEGIN TRANSACTION READONLY, or a SAVEPOINT outside a transaction) with its arguments and a digest of what
+ *       the client saw (the StmtResult without timings, and without last_insert_rowid unless the statement
+ *       inserts; or the error code); the log, the stored SQL and the connection settings the stream changed
+ *       ({@code StreamState}, deflated JSON) go to the {@link io.multidb.sql.StreamStore}, and the transaction is
+ *       rolled back: the connection goes back to the pool clean and no lock is held until the next request.</li>
+ *   <li><b>Continue.</b> A pipeline with a baton: the baton is verified ({@link io.multidb.sql.Streams}: HMAC
+ *       over organization, database, stream id, sequence number, expiry; then the expiry; then the store's
+ *       sequence number and database incarnation), the stream loaded, its settings applied, its log replayed
+ *       ({@code PipelineSession.resume}) on this connection, each statement's digest compared with the logged
+ *       one, then the new requests run. Replayed results are not returned and count against no request limit.
+ *       If the transaction is still open at the end and there is no close, the new state replaces the old one
+ *       on the condition that the sequence number is still the baton's (so of two requests with one baton only
+ *       one moves the stream on) and a new baton is answered; then everything is rolled back again.</li>
+ *   <li><b>Commit.</b> Before anything that cannot be undone — a COMMIT, the RELEASE of a savepoint that opened
+ *       the transaction, or any statement outside the stream's transaction (after ROLLBACK, or a failure that
+ *       ended it) — the stream is taken out of the store on the same condition ({@code StreamGate}); only then
+ *       does the statement run. So the replay and the COMMIT happen in one SQLite transaction, in this request,
+ *       and a baton sent twice can never write twice. A stream that continues after that gets a new id.</li>
+ *   <li><b>End.</b> {@code close} (deletes the stream), expiry (the store's TTL removes it; the baton answers
+ *       STREAM_EXPIRED), a conflict or a limit (deleted, rolled back).</li>
+ * </ul>
+ * <b>Isolation: serializable.</b> A logged statement whose replay gives another digest means something the
+ * transaction read has changed (another writer, a rowid taken meanwhile, or a non-deterministic function such as
+ * random()): the request fails with HTTP 409 {@code STREAM_CONFLICT}, nothing of the stream is written, the
+ * stream ends. Otherwise every result the client has seen is what the transaction produces now, so committing it
+ * equals running it alone at its commit; and each request's results agree with one snapshot (repeatable reads
+ * within the transaction). Writes by others to data the transaction never observed do not conflict. (SQLite's
+ * file change counter, which would refuse any change at all, is not readable through SQL in this build, and
+ * reading the file from Java would cancel SQLite's POSIX locks of the whole process when the descriptor closes.)
+ * <p>
+ * A stream on a schema database with children ({@link io.multidb.sql.StreamScope#writeRefusal}) may read, not
+ * write: its first request is refused with HTTP 403 BLOCKED if its open transaction wrote; later requests run
+ * with writes refused. Streams are bound to the database's incarnation: deleting the database ends them.
+ * Limits ({@link io.multidb.sql.StreamOptions}): idle expiry (30 s), statements in the open transaction (1,000),
+ * log bytes (1 MiB before compression; the DynamoDB item limit may bind earlier for incompressible values).
+ *
  * <h2>Cost</h2>
- * Nothing is cached across requests. Within a request, the split and analysis of each SQL text and its prepared
+ * Nothing is cached across requests. A request that continues a stream also replays the stream's transaction
+ * (each of its statements once more) and makes one strongly consistent read and one conditional write to the
+ * stream store; a plain request never touches the store. Within a request, the split and analysis of each SQL text and its prepared
  * statement are reused (a batch of the same INSERT prepares once). A plain statement costs its tokenizing, its
  * prepare, its run and two total_changes() calls; the schema guard, the last_insert_rowid query, query_only and
  * setting restoration are paid only by the requests that need them.

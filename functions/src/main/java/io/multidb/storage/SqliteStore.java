@@ -212,6 +212,11 @@ public final class SqliteStore implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 // Functions with side effects may not run from inside views and triggers a tenant defines.
                 s.execute("PRAGMA trusted_schema=OFF");
+                long pageSize;
+                try (java.sql.ResultSet r = s.executeQuery("PRAGMA page_size")) {
+                    pageSize = r.next() ? r.getLong(1) : 4096;
+                }
+                s.execute("PRAGMA max_page_count=" + Math.max(1, options.maxDatabaseBytes() / pageSize));
             }
         } catch (SQLException e) {
             closeQuietly(c);

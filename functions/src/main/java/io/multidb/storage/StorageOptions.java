@@ -11,15 +11,18 @@ import java.time.Duration;
  *                      file-descriptor and memory budget
  * @param maxSqlLength  SQLITE_LIMIT_SQL_LENGTH, bytes of one statement's text
  * @param maxValueLength SQLITE_LIMIT_LENGTH, bytes of one string or blob (bounds zeroblob/randomblob floods)
+ * @param maxDatabaseBytes the size one database file may grow to ({@code PRAGMA max_page_count}); a write past it
+ *                       fails with SQLITE_FULL, so one tenant cannot fill the shared file system
  */
 public record StorageOptions(
         Duration busyTimeout,
         int maxIdlePerDb,
         int maxIdleTotal,
         int maxSqlLength,
-        int maxValueLength) {
+        int maxValueLength,
+        long maxDatabaseBytes) {
 
     public static StorageOptions defaults() {
-        return new StorageOptions(Duration.ofSeconds(5), 16, 256, 1_000_000, 16 * 1024 * 1024);
+        return new StorageOptions(Duration.ofSeconds(5), 16, 256, 1_000_000, 16 * 1024 * 1024, 4L << 30);
     }
 }

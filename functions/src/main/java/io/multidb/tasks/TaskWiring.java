@@ -70,7 +70,7 @@ public final class TaskWiring {
         MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
         SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
         return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(),
-                MigrationFaults.fromEnvironment());
+                MigrationFaults.fromEnvironment(env));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.multidb.auth;
 
+import io.multidb.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

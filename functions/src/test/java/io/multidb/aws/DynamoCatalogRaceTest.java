@@ -1,5 +1,7 @@
 package io.multidb.aws;
 
+import io.multidb.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.multidb.common.ErrorKind;
@@ -194,7 +196,7 @@ class DynamoCatalogRaceTest {
 
     @Test
     void anExpiredClaimIsTakenOverByExactlyOneOfManyAndAFreshOneByNone() throws Exception {
-        LocalDynamo.TestClock clock = new LocalDynamo.TestClock();
+        MutableClock clock = new MutableClock();
         Duration lease = Duration.ofSeconds(60);
         DynamoCatalog catalog = dynamo.catalog(clock, lease);
         for (int round = 0; round < ROUNDS / 3; round++) {

@@ -1,5 +1,7 @@
 package io.multidb.aws;
 
+import io.multidb.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +36,7 @@ class DynamoCatalogTest {
     private static final AtomicInteger ORGS = new AtomicInteger();
     private static LocalDynamo dynamo;
 
-    private final LocalDynamo.TestClock clock = new LocalDynamo.TestClock();
+    private final MutableClock clock = new MutableClock();
     private DynamoCatalog catalog;
     private String org;
 

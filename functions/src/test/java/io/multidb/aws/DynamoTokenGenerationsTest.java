@@ -1,5 +1,7 @@
 package io.multidb.aws;
 
+import io.multidb.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -76,7 +78,7 @@ class DynamoTokenGenerationsTest {
 
     @Test
     void countersLiveBesideTheCatalogWithoutDisturbingIt() {
-        DynamoCatalog catalog = dynamo.catalog(new LocalDynamo.TestClock(), Duration.ofMinutes(5));
+        DynamoCatalog catalog = dynamo.catalog(new MutableClock(), Duration.ofMinutes(5));
         Group g = new Group("g", "eu-west-1", Instant.parse("2025-01-01T00:00:00Z"));
         catalog.createGroup(org, g);
         generations.bump(org, Scope.GROUP, "g");
@@ -131,7 +133,7 @@ class DynamoTokenGenerationsTest {
 
     @Test
     void rotationThroughDynamoReachesAnotherInstanceWithinTheCacheTime() {
-        LocalDynamo.TestClock clock = new LocalDynamo.TestClock();
+        MutableClock clock = new MutableClock();
         SigningKey key = SigningKey.of(new byte[32]);
         TokenService a = new TokenService(org, "admin-token-0123456789", () -> key, generations, Duration.ofSeconds(5), clock);
         TokenService b = new TokenService(org, "admin-token-0123456789", () -> key,

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * A fake of the migration store: jobs and tasks in maps, the lock and versions on the in-memory catalog's
@@ -20,6 +21,7 @@ public final class InMemoryMigrationStore implements MigrationStore {
     private final InMemoryCatalog catalog;
     private final Map<String, MigrationJob> jobs = new HashMap<>();
     private final Map<String, TreeMap<String, MigrationTask>> tasks = new HashMap<>();
+    private volatile Consumer<MigrationJob> onUpdateJob = j -> { };
 
     public InMemoryMigrationStore(InMemoryCatalog catalog) {
         this.catalog = catalog;
@@ -41,12 +43,18 @@ public final class InMemoryMigrationStore implements MigrationStore {
         return Optional.ofNullable(jobs.get(key(org, jobId)));
     }
 
+    /** Tests: sees every job update that is about to be written, to check what holds at that moment. */
+    public void onUpdateJob(Consumer<MigrationJob> hook) {
+        this.onUpdateJob = hook;
+    }
+
     @Override
     public synchronized boolean updateJob(MigrationJob job, Set<JobStatus> expected) {
         MigrationJob cur = jobs.get(key(job.org(), job.id()));
         if (cur == null || !expected.contains(cur.status())) {
             return false;
         }
+        onUpdateJob.accept(job);
         jobs.put(key(job.org(), job.id()), job);
         return true;
     }

@@ -317,6 +317,53 @@ class MigrationServiceTest {
     }
 
     @Test
+    void aJobIsReportedEndedOnlyOnceItsFamilyIsWritableAgain() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        List<String> children = family(3);
+        // Clients poll the job, or wait for it, and then write: the fence must be down when they see it ended.
+        List<String> fencedWhenEnded = new ArrayList<>();
+        store.onUpdateJob(j -> {
+            if (j.status().isFinal()) {
+                sqlite.families().fenced("app").ifPresent(job -> fencedWhenEnded.add(j.status() + " " + job));
+            }
+        });
+        MigrationJob ok = drive(m, m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null));
+        exec("c01", "INSERT INTO t(name, email) VALUES ('dup', 'c01-0@x')");
+        MigrationJob failed = drive(m, m.start(ORG, "app", "CREATE UNIQUE INDEX t_email ON t(email)", null));
+
+        assertThat(ok.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(fencedWhenEnded).isEmpty();
+        assertThat(sqlite.families().fenced("app")).isEmpty();
+        assertThat(store.lockHolder(ORG, "app")).isEmpty();
+        assertThat(children).hasSize(3);
+    }
+
+    @Test
+    void waitingForAJobLastsUntilItHasReleasedItsFamily() throws Exception {
+        MigrationService m = service(MigrationFaults.NONE);
+        family(1);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        // As between finish's status write and its unlock: ended, the lock still held (creates would get 409).
+        store.updateJob(job.finished(JobStatus.FAILED, "failed", List.of(), java.time.Instant.now()), JobStatus.RUNNING);
+        List<String> looks = new ArrayList<>();
+        MigrationService waiting = new MigrationService(catalog, store, sqlite,
+                new SqliteCopies(root, sqlite, StorageOptions.defaults()), workflows,
+                new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2)),
+                MigrationFaults.NONE, Clock.systemUTC(), d -> {
+                    looks.add("look");
+                    store.unlockFamily(ORG, "app", job.id());
+                });
+
+        MigrationJob seen = waiting.await(ORG, "app", job.id(), Duration.ofMinutes(1), Duration.ofMillis(1));
+
+        assertThat(seen.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(looks).hasSize(1);
+        assertThat(store.lockHolder(ORG, "app")).isEmpty();
+        sqlite.families().unfence("app", job.id());
+    }
+
+    @Test
     void aSecondMigrationOfTheFamilyIsAConflictNamingTheRunningJob() throws Exception {
         MigrationService m = service(MigrationFaults.NONE);
         family(2);

@@ -1,5 +1,6 @@
 package io.multidb.sql;
 
+import io.multidb.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,7 +25,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.sqlite.SQLiteConnection;
 
-/** A real database file in a temporary data root, a pooled connection to it, and request builders. */
+/**
+ * A real database file in a temporary data root, a pooled connection to it, streams in an in-memory store, and
+ * request builders.
+ */
 final class Harness implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -34,6 +38,12 @@ final class Harness implements AutoCloseable {
     final SqliteStore.Lease lease;
     final SQLiteConnection connection;
     PipelineExecutor executor = new PipelineExecutor(SqlLimits.defaults());
+    static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    final MutableClock clock = new MutableClock();
+    final InMemoryStreamStore streamStore = new InMemoryStreamStore();
+    Streams streams = new Streams(streamStore, BatonKeys.of(KEY), StreamOptions.defaults(), clock);
+    /** The scope requests run in: streams on, bound to this organization and database. */
+    StreamScope scope = new StreamScope(streams, "org1", "db1", "db1-id-1", null);
 
     Harness(Path root) {
         this.root = root;
@@ -62,7 +72,18 @@ final class Harness implements AutoCloseable {
     }
 
     PipelineResult run(ExecutionPolicy policy, JsonNode body) {
+        return executor.execute(connection, body, policy, scope);
+    }
+
+    /** Runs without a stream scope: interactive transactions are refused. */
+    PipelineResult runWithoutStreams(ExecutionPolicy policy, JsonNode body) {
         return executor.execute(connection, body, policy);
+    }
+
+    /** Uses other stream options (limits, expiry) from now on. */
+    void streamOptions(StreamOptions options) {
+        streams = new Streams(streamStore, BatonKeys.of(KEY), options, clock);
+        scope = new StreamScope(streams, scope.org(), scope.database(), scope.databaseId(), scope.writeRefusal());
     }
 
     /** Runs a pipeline of these requests (plus close, as the client sends) and answers the results. */

@@ -145,9 +145,21 @@ class LimitsAndCleanupTest {
             {"condition":{"type":"ok","step":0},"stmt":{"sql_id":0,"args":[{"type":"float","value":3}],"named_args":[],"want_rows":true}}]}}]}""";
 
     @Test
-    void anInteractiveTransactionIsRolledBackAndRefusedAsAStream() throws Exception {
+    void anInteractiveTransactionGetsABatonAndLeavesTheConnectionClean() throws Exception {
+        JsonNode out = h.run(Harness.open(), Harness.parse(CLIENT_TRANSACTION)).body();
+        assertThat(out.get("baton").isTextual()).isTrue();
+        assertThat(out.at("/results/1/response/result/step_results/1/affected_row_count").asInt()).isEqualTo(1);
+        // The transaction lives in the stream store, not on the connection: nothing committed, no lock held.
+        h.assertNoTransaction();
+        assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
+        assertAnotherConnectionCanWrite();
+        h.result("INSERT INTO t VALUES (2)");
+    }
+
+    @Test
+    void withoutStreamsAnInteractiveTransactionIsRolledBackAndRefused() throws Exception {
         MultidbException e = catchThrowableOfType(MultidbException.class,
-                () -> h.run(Harness.open(), Harness.parse(CLIENT_TRANSACTION)));
+                () -> h.runWithoutStreams(Harness.open(), Harness.parse(CLIENT_TRANSACTION)));
         assertThat(e.kind()).isEqualTo(ErrorKind.STREAM_INVALID);
         assertThat(e.code()).isEqualTo("STREAM_NOT_SUPPORTED");
         assertThat(e.getMessage()).contains("rolled back").contains("batch()");
@@ -158,19 +170,25 @@ class LimitsAndCleanupTest {
     }
 
     @Test
-    void aTransactionLeftOpenWithoutCloseIsRolledBackAndHoldsNoLock() throws Exception {
+    void aTransactionLeftOpenWithoutCloseBecomesAStreamAndHoldsNoLock() throws Exception {
         for (List<String> statements : List.of(List.of("BEGIN", "INSERT INTO t VALUES (1)"),
                 List.of("SAVEPOINT a", "INSERT INTO t VALUES (1)", "SAVEPOINT b"),
                 List.of("BEGIN TRANSACTION READONLY", "SELECT * FROM t"))) {
             ObjectNode body = Harness.F.objectNode();
             ArrayNode list = body.putArray("requests");
             statements.forEach(sql -> list.add(execute(sql)));
-            MultidbException e = catchThrowableOfType(MultidbException.class, () -> h.run(Harness.open(), body));
-            assertThat(e.code()).as(statements.toString()).isEqualTo("STREAM_NOT_SUPPORTED");
+            JsonNode out = h.run(Harness.open(), body).body();
+            assertThat(out.get("baton").isTextual()).as(statements.toString()).isTrue();
             h.assertNoTransaction();
             assertThat(h.pragma("query_only")).isZero();
             assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
             assertAnotherConnectionCanWrite();
+            // Without streams the same pipeline is refused, and rolled back all the same.
+            MultidbException e = catchThrowableOfType(MultidbException.class,
+                    () -> h.runWithoutStreams(Harness.open(), body));
+            assertThat(e.code()).as(statements.toString()).isEqualTo("STREAM_NOT_SUPPORTED");
+            h.assertNoTransaction();
+            assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
         }
     }
 
@@ -228,7 +246,7 @@ class LimitsAndCleanupTest {
 
     /** A second connection with a short busy timeout commits a write: nobody holds a lock on the file. */
     private void assertAnotherConnectionCanWrite() throws SQLException {
-        StorageOptions quick = new StorageOptions(Duration.ofMillis(200), 1, 1, 1_000_000, 1_000_000);
+        StorageOptions quick = new StorageOptions(Duration.ofMillis(200), 1, 1, 1_000_000, 1_000_000, 4L << 30);
         try (SqliteStore other = new SqliteStore(dir, quick);
              var c = other.connect(h.file(), false); Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");

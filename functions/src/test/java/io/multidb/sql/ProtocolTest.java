@@ -43,11 +43,21 @@ class ProtocolTest {
     private static final String INSERT = "{\"type\":\"execute\",\"stmt\":{\"sql\":\"INSERT INTO t VALUES (1)\"}}";
 
     @Test
-    void aBatonIsAClearStreamError() {
+    void aBatonThisServerDidNotIssueIsAClearStreamError() {
         MultidbException e = refused("{\"baton\":\"abc\",\"requests\":[" + INSERT + "]}");
         assertThat(e.kind()).isEqualTo(ErrorKind.STREAM_INVALID);
+        assertThat(e.code()).isEqualTo("BATON_INVALID");
+        assertThat(e.getMessage()).contains("not issued for database 'db1'");
+    }
+
+    @Test
+    void withoutStreamsABatonIsRefusedAsNotSupported() {
+        MultidbException e = catchThrowableOfType(MultidbException.class, () -> h.runWithoutStreams(Harness.open(),
+                Harness.parse("{\"baton\":\"abc\",\"requests\":[" + INSERT + "]}")));
+        assertThat(e.kind()).isEqualTo(ErrorKind.STREAM_INVALID);
         assertThat(e.code()).isEqualTo("STREAM_NOT_SUPPORTED");
-        assertThat(e.getMessage()).contains("Transactions across requests are not supported yet");
+        assertThat(e.getMessage()).contains("Transactions across requests are not supported here");
+        assertThat(h.query("SELECT count(*) FROM t")).isEqualTo(List.of(List.of(0)));
     }
 
     @Test

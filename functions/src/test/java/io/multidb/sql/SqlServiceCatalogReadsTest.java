@@ -58,7 +58,7 @@ class SqlServiceCatalogReadsTest {
         MigrationService migrations = new MigrationService(catalog, new InMemoryMigrationStore(catalog), store,
                 new SqliteCopies(root, store, StorageOptions.defaults()), none, MigrationOptions.defaults(),
                 MigrationFaults.NONE, Clock.systemUTC(), d -> { });
-        sql = new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(1), nanos::get);
+        sql = new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(1), null, nanos::get);
         databases.createGroup(ORG, "default", "local");
     }
 

@@ -20,11 +20,14 @@ import software.constructs.Construct;
 public final class MultidbStack extends Stack {
 
     /**
-     * What the catalog and the migration records do with DynamoDB: single-item reads and conditional writes,
-     * and queries of one partition (a group's or a family's members). No scans, no batches, no transactions.
+     * What the catalog, the migration records and the token counters do with DynamoDB: single-item reads and
+     * conditional writes, queries of one partition (a group's or a family's members, a job's tasks), batched
+     * reads of listed items (children, jobs, a batch's tasks) and batched idempotent puts of a job's tasks.
+     * No scans, no transactions. IamTest checks this list against the SDK calls in the adapters' source.
      */
     static final List<String> TABLE_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:PutItem",
-            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query");
+            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem",
+            "dynamodb:BatchWriteItem");
 
     final Network network;
     final Storage storage;

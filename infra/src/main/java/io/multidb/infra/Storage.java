@@ -51,6 +51,9 @@ final class Storage {
                 .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
                         .pointInTimeRecoveryEnabled(true).build())
                 .encryption(TableEncryption.AWS_MANAGED)
+                // Abandoned interactive-transaction streams (docs/streams.md) carry an expiry in "ttl"; expiry
+                // itself is checked by the code, TTL only removes the items.
+                .timeToLiveAttribute("ttl")
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
 

@@ -156,4 +156,16 @@ class FunctionsTest {
                     .satisfies(jar -> assertThat(Files.size(jar)).isEqualTo(size));
         }
     }
+
+    /** The handler strings in the template name classes that the deployed jar really has. */
+    @Test
+    void handlersExistInTheDeployedJar() throws Exception {
+        java.nio.file.Path jar = RepoLayout.find(java.nio.file.Path.of("").toAbsolutePath()).functionsJar();
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+            for (String handler : java.util.List.of(Functions.API_HANDLER, Functions.TASK_HANDLER)) {
+                String cls = handler.substring(0, handler.indexOf("::")).replace('.', '/') + ".class";
+                assertThat(j.getEntry(cls)).as(cls + " in " + jar).isNotNull();
+            }
+        }
+    }
 }

@@ -172,6 +172,28 @@ class IamTest {
     void catalogActionsAreSingleItemOnes() {
         // Pinned here (the role tests above use the constant), so that widening it is a reviewed test change.
         assertThat(MultidbStack.TABLE_ACTIONS).containsExactly("dynamodb:GetItem", "dynamodb:PutItem",
-                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query");
+                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem");
+    }
+
+    /** Every DynamoDB call the adapters make is granted, and every granted action is used. */
+    @Test
+    void tableActionsMatchTheAdaptersCalls() throws java.io.IOException {
+        java.nio.file.Path aws = RepoLayout.find(java.nio.file.Path.of("").toAbsolutePath()).root().resolve("functions/src/main/java/io/multidb/aws");
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        java.util.regex.Pattern call = java.util.regex.Pattern.compile(
+                "client\\.(getItem|putItem|updateItem|deleteItem|query|queryPaginator|scan|scanPaginator|batchGetItem|"
+                        + "batchWriteItem|transactWriteItems|transactGetItems)\\(");
+        try (var files = java.nio.file.Files.list(aws)) {
+            for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().startsWith("Dynamo")).toList()) {
+                java.util.regex.Matcher m = call.matcher(java.nio.file.Files.readString(f));
+                while (m.find()) {
+                    String op = m.group(1).replace("Paginator", "");
+                    used.add("dynamodb:" + Character.toUpperCase(op.charAt(0)) + op.substring(1));
+                }
+            }
+        }
+        assertThat(used).isNotEmpty();
+        assertThat(new java.util.TreeSet<>(MultidbStack.TABLE_ACTIONS)).isEqualTo(used);
     }
 }

@@ -132,6 +132,7 @@ class StackShapeTest {
                         Map.of("AttributeName", "sk", "AttributeType", "S")))
                 .containsEntry("BillingMode", "PAY_PER_REQUEST")
                 .containsEntry("PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true))
+                .containsEntry("TimeToLiveSpecification", Map.of("AttributeName", "ttl", "Enabled", true))
                 .doesNotContainKey("GlobalSecondaryIndexes")
                 .doesNotContainKey("LocalSecondaryIndexes");
     }

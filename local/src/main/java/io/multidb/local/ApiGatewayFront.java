@@ -190,7 +190,8 @@ public final class ApiGatewayFront implements AutoCloseable {
         try {
             APIGatewayV2HTTPEvent event = toEvent(exchange, body, requestId, now);
             LocalLambdaContext context = new LocalLambdaContext(requestId(), FUNCTION_NAME,
-                    started + options.timeout().toNanos(), logger);
+                    LocalLambdaContext.arn("us-east-1", "000000000000", FUNCTION_NAME),
+                    started + options.timeout().toNanos(), LocalLambdaContext.MEMORY_LIMIT_MB, logger);
             response = handler.handleRequest(event, context);
         } catch (Throwable t) {
             // What Lambda reports as a function error; API Gateway hides it behind a plain 500.

@@ -11,11 +11,34 @@ import java.nio.charset.StandardCharsets;
  * The Lambda {@link Context} for one local invocation: its own request id, the time left before the function's
  * timeout (counted from when the request arrived), and a logger writing to the local log (stderr).
  *
+ * The deadline is real, so a handler that works through a batch until {@link #getRemainingTimeInMillis()} runs
+ * low behaves as it will in AWS. Used by both local fronts (API Gateway's and Lambda's Invoke API).
+ *
  * @param deadlineNanos {@link System#nanoTime()} at which the function's timeout runs out
  */
-public record LocalLambdaContext(String awsRequestId, String functionName, long deadlineNanos,
-                                 LambdaLogger logger) implements Context {
+public record LocalLambdaContext(String awsRequestId, String functionName, String invokedFunctionArn,
+                                 long deadlineNanos, int memoryLimitInMB, LambdaLogger logger) implements Context {
     static final int MEMORY_LIMIT_MB = 1024;
+
+    /** A function's ARN as the local fronts name it. */
+    public static String arn(String region, String account, String functionName) {
+        return "arn:aws:lambda:" + region + ":" + account + ":function:" + functionName;
+    }
+
+    /** A logger that hands each line, prefixed, to {@code sink}. */
+    public static LambdaLogger loggerTo(java.util.function.Consumer<String> sink, String prefix) {
+        return new LambdaLogger() {
+            @Override
+            public void log(String message) {
+                sink.accept(prefix + message);
+            }
+
+            @Override
+            public void log(byte[] message) {
+                log(new String(message, StandardCharsets.UTF_8));
+            }
+        };
+    }
 
     @Override
     public String getAwsRequestId() {
@@ -44,7 +67,7 @@ public record LocalLambdaContext(String awsRequestId, String functionName, long 
 
     @Override
     public String getInvokedFunctionArn() {
-        return "arn:aws:lambda:local:000000000000:function:" + functionName;
+        return invokedFunctionArn;
     }
 
     @Override
@@ -65,7 +88,7 @@ public record LocalLambdaContext(String awsRequestId, String functionName, long 
 
     @Override
     public int getMemoryLimitInMB() {
-        return MEMORY_LIMIT_MB;
+        return memoryLimitInMB;
     }
 
     @Override

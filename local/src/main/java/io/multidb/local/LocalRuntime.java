@@ -37,8 +37,8 @@ public final class LocalRuntime implements AutoCloseable {
     private final PrintStream log;
     private boolean closing;
     private ApiGatewayFront front;
+    private StepFunctionsLocal stepFunctions;
     private URI dynamoEndpoint;
-    private URI stepFunctionsEndpoint;
 
     LocalRuntime(LocalConfig config, PrintStream log) {
         this.config = config;
@@ -47,9 +47,23 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** Starts the handler's dependencies and the HTTP front; on failure stops what was already started. */
     public static LocalRuntime start(LocalConfig config) throws Exception {
+        return start(config, Map.of());
+    }
+
+    /**
+     * The same, with migration fault hooks for the handlers of this runtime only ({@code MULTIDB_FAULT_*}, see
+     * {@code io.multidb.migrations.MigrationFaults}), over those copied from this process's environment: tests
+     * start runtimes with and without a fault in one JVM.
+     */
+    public static LocalRuntime start(LocalConfig config, Map<String, String> faults) throws Exception {
+        faults.keySet().forEach(k -> {
+            if (!k.startsWith(FAULT_PREFIX)) {
+                throw new IllegalArgumentException(k + " is not a fault hook (" + FAULT_PREFIX + "*)");
+            }
+        });
         LocalRuntime runtime = new LocalRuntime(config, System.err);
         try {
-            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = buildHandler(config, runtime);
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = buildHandler(config, runtime, faults);
             runtime.front = runtime.register(
                     ApiGatewayFront.start(handler, ApiGatewayFront.Options.onPort(config.port())));
             return runtime;
@@ -68,7 +82,7 @@ public final class LocalRuntime implements AutoCloseable {
     static final String STATE_MACHINE = "schema-migration";
 
     static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> buildHandler(
-            LocalConfig config, LocalRuntime runtime) throws Exception {
+            LocalConfig config, LocalRuntime runtime, Map<String, String> faults) throws Exception {
         Path data = config.dataDir();
         Dynalite dynalite = runtime.register(Dynalite.start(data.resolve("dynalite"), 0));
         Map<String, String> env = new HashMap<>();
@@ -79,6 +93,7 @@ public final class LocalRuntime implements AutoCloseable {
         env.put("MULTIDB_ADMIN_TOKEN", config.adminToken());
         env.put("AWS_REGION", "us-east-1");
         copyFaults(env);
+        env.putAll(faults);
         try (var dynamo = DynamoClients.create(dynalite.endpoint(), Region.US_EAST_1)) {
             DynamoCatalog.createTable(dynamo, "multidb");
         }
@@ -91,17 +106,19 @@ public final class LocalRuntime implements AutoCloseable {
                 .substitution(StepFunctionsLocal.MIGRATION_TASK_FUNCTION_ARN, lambda.functionArn(TASK_FUNCTION))
                 .lambdaEndpoint(lambda.endpoint())
                 .start());
+        runtime.stepFunctions = sfn;
         env.put("MULTIDB_STATE_MACHINE_ARN", sfn.stateMachineArn(STATE_MACHINE));
         env.put("MULTIDB_SFN_ENDPOINT", sfn.endpoint().toString());
         runtime.dynamoEndpoint = dynalite.endpoint();
-        runtime.stepFunctionsEndpoint = sfn.endpoint();
         return new ApiHandler(Wiring.fromEnvironment(env));
     }
+
+    private static final String FAULT_PREFIX = "MULTIDB_FAULT_";
 
     /** Passes the migration fault hooks (tests) from this process's environment to the handlers. */
     private static void copyFaults(Map<String, String> env) {
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("MULTIDB_FAULT_")) {
+            if (k.startsWith(FAULT_PREFIX)) {
                 env.put(k, v);
             }
         });
@@ -135,14 +152,14 @@ public final class LocalRuntime implements AutoCloseable {
         return front.baseUri();
     }
 
-    /** The local DynamoDB (dynalite) the handlers use: for tools that look at the metadata (the benchmarks). */
-    public URI dynamoEndpoint() {
-        return dynamoEndpoint;
+    /** The local Step Functions service the API handler starts executions on (tests read their histories). */
+    public StepFunctionsLocal stepFunctions() {
+        return stepFunctions;
     }
 
-    /** The local Step Functions service: for tools that read executions' histories (the benchmarks). */
-    public URI stepFunctionsEndpoint() {
-        return stepFunctionsEndpoint;
+    /** The local DynamoDB (dynalite) the handlers use: for tools that read the metadata (the benchmarks). */
+    public URI dynamoEndpoint() {
+        return dynamoEndpoint;
     }
 
     /** Blocks until {@link #close()} has run. */

@@ -396,9 +396,10 @@ class ApiGatewayFrontTest {
 
     @Test
     void remaining_time_counts_down_from_the_configured_timeout() {
-        LocalLambdaContext context = new LocalLambdaContext("id", "f",
-                System.nanoTime() + Duration.ofSeconds(30).toNanos(), new LocalLambdaContext.StreamLogger(System.err));
-        LocalLambdaContext expired = new LocalLambdaContext("id", "f", System.nanoTime() - 1, context.logger());
+        LocalLambdaContext context = new LocalLambdaContext("id", "f", LocalLambdaContext.arn("us-east-1", "0", "f"),
+                System.nanoTime() + Duration.ofSeconds(30).toNanos(), 1024, new LocalLambdaContext.StreamLogger(System.err));
+        LocalLambdaContext expired = new LocalLambdaContext("id", "f", context.invokedFunctionArn(), System.nanoTime() - 1,
+                1024, context.logger());
 
         assertThat(context.getRemainingTimeInMillis()).isBetween(1, 30_000);
         assertThat(expired.getRemainingTimeInMillis()).isZero();

@@ -1,5 +1,7 @@
 package io.multidb.local.lambda;
 
+import io.multidb.local.LocalLambdaContext;
+
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -105,7 +107,7 @@ public final class LambdaInvokeFront implements AutoCloseable {
     }
 
     public String functionArn(String functionName) {
-        return "arn:aws:lambda:" + region + ":" + account + ":function:" + functionName;
+        return LocalLambdaContext.arn(region, account, functionName);
     }
 
     /** Registers or replaces a function; invocations that already started keep the handler they had. */
@@ -194,7 +196,8 @@ public final class LambdaInvokeFront implements AutoCloseable {
     private Outcome invoke(String functionName, LambdaFunction function, byte[] body, JsonNode event) {
         String requestId = UUID.randomUUID().toString();
         var context = new LocalLambdaContext(requestId, functionName, functionArn(functionName),
-                System.currentTimeMillis() + functionTimeout.toMillis(), memoryMb, log);
+                System.nanoTime() + functionTimeout.toNanos(), memoryMb,
+                LocalLambdaContext.loggerTo(log, functionName + " " + requestId + ": "));
         try {
             byte[] payload = switch (function) {
                 case LambdaFunction.Stream s -> runStream(s.handler(), body, context);

@@ -1,4 +1,4 @@
-package io.multidb.auth;
+package io.multidb.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock tests move by hand: expiry and cache ages without waiting. */
+/** A clock tests move by hand: expiry, leases and cache ages without waiting. */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
 
@@ -30,6 +30,11 @@ public final class MutableClock extends Clock {
     @Override
     public Instant instant() {
         return now.get();
+    }
+
+    @Override
+    public long millis() {
+        return now.get().toEpochMilli();
     }
 
     @Override
