@@ -31,6 +31,11 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Boolean.getBoolean("bench.reportOnly")) {
+            report(Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath(),
+                    System.getProperty("bench.costDoc", "docs/cost-model.md"));
+            return;
+        }
         boolean quick = Boolean.getBoolean("bench.quick");
         Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
         Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
@@ -104,20 +109,29 @@ public final class Bench {
 
 
         log.printf("[%.0f s] scenario 4, cost model; scenario 5, plot%n", seconds(started));
-        JsonNode largest = largest(results.get("fleet"));
-        CostModel.Measured measured = CostModel.Measured.from(largest);
+        env.put("seconds", Stats.round(seconds(started), 0));
+        Files.writeString(out.resolve("results.json"), results.toPrettyString() + "\n");
+        report(out, costDoc);
+        log.printf("[%.0f s] done: %s, results.md, migration.png%n", seconds(started), out.resolve("results.json"));
+    }
+
+    /**
+     * Scenarios 4 and 5 and the markdown from results.json: the cost model (and docs/cost-model.md), the plot,
+     * results.md. bin/bench --report-only runs just this on the last run's measurements.
+     */
+    static void report(Path out, String costDoc) throws Exception {
+        ObjectNode results = (ObjectNode) Api.JSON.readTree(out.resolve("results.json").toFile());
+        JsonNode env = results.get("environment");
+        CostModel.Measured measured = CostModel.Measured.from(largest(results.get("fleet")));
         List<CostModel.Result> model = CostModel.scenarios(measured, 100_000);
         results.set("cost_model", CostModel.json(measured, model));
         if (!costDoc.isEmpty()) {
-            Files.writeString(Path.of(costDoc), CostModel.markdown(measured, model,
-                    "run of " + env.get("date").asText().substring(0, 10) + ", " + (quick ? "quick" : "full")));
+            Files.writeString(Path.of(costDoc), CostModel.markdown(measured, model, "run of "
+                    + env.get("date").asText().substring(0, 10) + ", " + (env.get("quick").asBoolean() ? "quick" : "full")));
         }
         plot(results.get("fleet"), out.resolve("migration.png"));
-
-        env.put("seconds", Stats.round(seconds(started), 0));
         Files.writeString(out.resolve("results.json"), results.toPrettyString() + "\n");
         Files.writeString(out.resolve("results.md"), Report.markdown(results));
-        log.printf("[%.0f s] done: %s, results.md, migration.png%n", seconds(started), out.resolve("results.json"));
     }
 
     private static double seconds(long since) {

@@ -86,7 +86,11 @@ final class Plot {
             rotated.dispose();
 
             int legendY = 58;
+            int index = 0;
             for (Series s : series) {
+                // The first series' values above and left of its points, the others' below and right: rising
+                // lines then never run through a label.
+                boolean first = index++ == 0;
                 g.setColor(s.color());
                 g.setStroke(new BasicStroke(3f));
                 int prevX = -1;
@@ -98,7 +102,12 @@ final class Plot {
                         g.drawLine(prevX, prevY, px, py);
                     }
                     g.fillOval(px - 5, py - 5, 10, 10);
-                    g.drawString(label(s.y()[i]) + " s", px + 8, py - 8);
+                    String text = label(s.y()[i]) + " s";
+                    if (first) {
+                        g.drawString(text, px - 10 - g.getFontMetrics().stringWidth(text), py - 10);
+                    } else {
+                        g.drawString(text, px + 8, py + 20);
+                    }
                     prevX = px;
                     prevY = py;
                 }

@@ -115,8 +115,8 @@ final class Report {
         s.append("## 4. 100,000 children on AWS (model)\n\n");
         JsonNode base = r.get("cost_model").get("scenarios").get(0);
         JsonNode all = r.get("cost_model").get("scenarios").get(r.get("cost_model").get("scenarios").size() - 1);
-        s.append(f("As deployed: about %.0f s and $%.2f per migration; with max_concurrency 40, batch parallelism 16 and\n"
-                        + "parallel copy removal: about %.0f s and $%.2f. Formula, inputs, prices and knobs: "
+        s.append(f("As deployed: about %.0f s and $%.2f per migration; with max_concurrency 40 and batch parallelism 16:\n"
+                        + "about %.0f s and $%.2f. Formula, inputs, prices and knobs: "
                         + "[docs/cost-model.md](../../docs/cost-model.md).\n", base.get("total_s").asDouble(),
                 base.get("cost_usd").asDouble(), all.get("total_s").asDouble(), all.get("cost_usd").asDouble()));
         return s.toString();

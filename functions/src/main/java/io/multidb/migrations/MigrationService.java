@@ -739,9 +739,9 @@ public final class MigrationService {
 
     /**
      * Runs a batch step and then records its databases' outcomes in one batched write instead of one write per
-     * database (the metadata calls, not SQLite, bounded the migration's speed: docs/benchmarks.md). Written
-     * also when the step throws, so that progress shows what was done; a failed write then does not hide the step's
-     * own failure. Nothing depends on these records being written before the batch ends: a retried batch finds each
+     * database (a request per database was most of the dry-run's time locally, and is a round trip per database in
+     * AWS: docs/benchmarks.md). Written also when the step throws, so that progress shows what was done; a failed
+     * write then does not hide the step's own failure. Nothing depends on these records being written before the batch ends: a retried batch finds each
      * database's version row (apply skips it and records it again), and a restore is driven by the version rows,
      * not by the records.
      */

@@ -181,6 +181,7 @@ public final class FamilyLocks implements AutoCloseable {
         if (healthy) {
             Deque<SQLiteConnection> q = idle.computeIfAbsent(family, k -> new ArrayDeque<>());
             synchronized (q) {
+                // As many as StorageOptions keeps per database: one per request running on the family at once.
                 if (q.size() < 16) {
                     q.addFirst(c);
                     return;
