@@ -1,5 +1,8 @@
 package io.multidb.aws;
 
+import io.multidb.testing.Race;
+import io.multidb.testing.Race.Outcome;
+
 import io.multidb.testing.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,14 +21,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,48 +237,9 @@ class DynamoCatalogRaceTest {
 
     // ---------------------------------------------------------------------------------------------- helpers
 
-    record Outcome(Object value, RuntimeException error) {
-        boolean ok() {
-            return error == null;
-        }
-
-        ErrorKind kind() {
-            if (error instanceof MultidbException e) {
-                return e.kind();
-            }
-            throw new AssertionError("expected a result or a MultidbException", error);
-        }
-
-        String describe() {
-            return ok() ? "success" : error.toString();
-        }
-    }
-
-    /** Runs the tasks on separate threads, released together after a small random stagger each. */
+    /** Released together; each waits up to 3 ms first, so who goes first varies (the operations take a few ms). */
     private static List<Outcome> race(List<Callable<Object>> tasks) throws Exception {
-        CountDownLatch ready = new CountDownLatch(tasks.size());
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Outcome>> futures = new ArrayList<>();
-        for (Callable<Object> task : tasks) {
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                go.await();
-                // Vary who goes first from round to round; the operations themselves take a few ms each.
-                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(3_000_000));
-                try {
-                    return new Outcome(task.call(), null);
-                } catch (RuntimeException e) {
-                    return new Outcome(null, e);
-                }
-            }));
-        }
-        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-        go.countDown();
-        List<Outcome> outcomes = new ArrayList<>();
-        for (Future<Outcome> f : futures) {
-            outcomes.add(f.get(60, TimeUnit.SECONDS));
-        }
-        return outcomes;
+        return Race.run(pool, tasks, i -> 3_000_000, Duration.ofSeconds(60));
     }
 
     private static Database create(DynamoCatalog catalog, String org, Database db) {

@@ -1,5 +1,8 @@
 package io.multidb.aws;
 
+import io.multidb.testing.Race;
+import io.multidb.testing.Race.Outcome;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.multidb.common.ErrorKind;
@@ -22,13 +25,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,12 +88,6 @@ class DynamoMigrationRaceTest {
         dynamo.close();
     }
 
-    private record Outcome(Object value, RuntimeException error) {
-        boolean ok() {
-            return error == null;
-        }
-    }
-
     @Test
     void aChildCreateRacingTheLockIsRefusedOrMigratedNeverMissed() throws Exception {
         int refused = 0;
@@ -151,34 +144,12 @@ class DynamoMigrationRaceTest {
         System.out.printf("child creates vs migration lock: %d created and migrated, %d refused%n", included, refused);
     }
 
-    /** Runs the tasks on separate threads, released together after a random stagger each. */
+    /**
+     * Released together after a random stagger each. A child create takes a few round trips more than a start
+     * does before it reads the parent, so the start (last) gets a longer stagger to land in the middle.
+     */
     private static List<Outcome> race(List<Callable<Object>> tasks) throws Exception {
         int last = tasks.size() - 1;
-        CountDownLatch ready = new CountDownLatch(tasks.size());
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Outcome>> futures = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) {
-            Callable<Object> task = tasks.get(i);
-            // Vary who goes first from round to round. A child create takes a few round trips more than a start
-            // does before it reads the parent, so the start (last) gets a longer stagger to land in the middle.
-            long stagger = i == last ? 30_000_000 : 4_000_000;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                go.await();
-                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(stagger));
-                try {
-                    return new Outcome(task.call(), null);
-                } catch (RuntimeException e) {
-                    return new Outcome(null, e);
-                }
-            }));
-        }
-        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-        go.countDown();
-        List<Outcome> outcomes = new ArrayList<>();
-        for (Future<Outcome> f : futures) {
-            outcomes.add(f.get(120, TimeUnit.SECONDS));
-        }
-        return outcomes;
+        return Race.run(pool, tasks, i -> i == last ? 30_000_000 : 4_000_000, Duration.ofSeconds(120));
     }
 }

@@ -1,5 +1,9 @@
 package io.multidb.migrations;
 
+import io.multidb.testing.Race;
+import java.util.concurrent.Callable;
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,11 +19,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -220,20 +221,15 @@ public abstract class MigrationStoreContract {
                 String name = "race-" + round;
                 schema(name);
                 List<String> jobs = IntStream.range(0, racers).mapToObj(i -> UUID.randomUUID().toString()).toList();
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<Boolean>> outcomes = new ArrayList<>();
-                for (String j : jobs) {
-                    outcomes.add(pool.submit(() -> {
-                        go.await();
-                        return store().lockFamily(org, name, j);
-                    }));
-                }
-                go.countDown();
+                List<Callable<Object>> tasks = jobs.stream()
+                        .<Callable<Object>>map(j -> () -> store().lockFamily(org, name, j)).toList();
+                List<Race.Outcome> outcomes = Race.run(pool, tasks, i -> 1, Duration.ofSeconds(60));
                 List<String> winners = new ArrayList<>();
                 for (int i = 0; i < racers; i++) {
-                    if (outcomes.get(i).get(60, TimeUnit.SECONDS)) {
+                    if (Boolean.TRUE.equals(outcomes.get(i).value())) {
                         winners.add(jobs.get(i));
                     }
+                    assertThat(outcomes.get(i).error()).as("round %d racer %d", round, i).isNull();
                 }
                 assertThat(winners).as("round %d", round).hasSize(1);
                 assertThat(store().lockHolder(org, name)).contains(winners.getFirst());
