@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.multidb.auth.Action;
 import io.multidb.auth.Grant;
 import io.multidb.auth.Principal;
-import io.multidb.databases.Database;
 import io.multidb.databases.Names;
 import io.multidb.sql.SqlService;
 import io.multidb.common.MultidbException;
@@ -61,7 +60,7 @@ final class DataPlane {
         Principal p = services.authorizer().authenticate(r.bearerToken());
         String group = null;
         if (p instanceof Principal.GroupPrincipal && Names.isValid(database)) {
-            group = services.databases().findDatabase(services.org(), database).map(Database::group).orElse(null);
+            group = services.sql().groupOf(services.org(), database);
         }
         return services.authorizer().authorize(p, jobs ? new Action.Jobs(database, group) : new Action.DataPlane(database, group));
     }

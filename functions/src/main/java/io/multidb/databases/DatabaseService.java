@@ -115,11 +115,6 @@ public final class DatabaseService {
                 .orElseThrow(() -> MultidbException.notFound("database '" + name + "' does not exist"));
     }
 
-    /** The database if it exists (no exception): for callers that only need to know. */
-    public java.util.Optional<Database> findDatabase(String org, String name) {
-        return catalog.getDatabase(org, Names.database(name));
-    }
-
     public Database deleteDatabase(String org, String name) {
         Names.database(name);
         Database db = catalog.beginDelete(org, name);

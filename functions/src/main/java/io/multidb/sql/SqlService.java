@@ -127,6 +127,21 @@ public final class SqlService {
      * a new file the id of a file another container deleted a moment before would leave the old entry in use here
      * until it expires.
      */
+    /**
+     * The group of a database, from the same remembered catalog entries the requests use (the authorizer needs it
+     * for group tokens); null if there is no such database.
+     */
+    public String groupOf(String org, String name) {
+        try {
+            return lookup(org, Names.database(name)).group();
+        } catch (MultidbException e) {
+            if (e.kind() == io.multidb.common.ErrorKind.NOT_FOUND) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     private Database lookup(String org, String name) {
         String key = org + "/" + name;
         // The file's identity first: were the database replaced between the two reads, the entry would carry the
