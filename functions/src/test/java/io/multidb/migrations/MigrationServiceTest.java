@@ -9,7 +9,7 @@ import io.multidb.databases.CreateDatabase;
 import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
-import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.nio.file.Path;
@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,13 +62,23 @@ class MigrationServiceTest {
         }
     }
 
-    private MigrationService service(MigrationFaults faults) {
+    private static final MigrationOptions OPTIONS =
+            new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2));
+    private MigrationService current;
+
+    private MigrationService service(UnaryOperator<DatabaseMigrator> faults) {
         sqlite = new SqliteStore(root, StorageOptions.defaults());
         databases = new DatabaseService(catalog, sqlite, Clock.systemUTC());
-        MigrationOptions options = new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2));
-        return new MigrationService(catalog, store, sqlite, new SqliteCopies(root, sqlite, StorageOptions.defaults()),
-                workflows, options, faults, Clock.systemUTC(), d -> { });
+        current = new MigrationService(catalog, store, sqlite, migrator(faults), workflows, OPTIONS, Clock.systemUTC(),
+                d -> { });
+        return current;
     }
+
+    private DatabaseMigrator migrator(UnaryOperator<DatabaseMigrator> faults) {
+        return faults.apply(new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()));
+    }
+
+    private static final UnaryOperator<DatabaseMigrator> NO_FAULTS = UnaryOperator.identity();
 
     @AfterEach
     void close() {
@@ -136,8 +147,9 @@ class MigrationServiceTest {
         }
     }
 
+    /** The version the API reports (a child's from its family, or its file while a job runs). */
     private long catalogVersion(String db) {
-        return catalog.getDatabase(ORG, db).map(Database::schemaVersion).orElseThrow();
+        return current.withVersion(ORG, catalog.getDatabase(ORG, db).orElseThrow()).schemaVersion();
     }
 
     /**
@@ -195,12 +207,33 @@ class MigrationServiceTest {
             assertThat(catalogVersion(c)).as(c).isEqualTo(version);
         }
         assertThat(store.lockHolder(ORG, "app")).isEmpty();
-        assertThat(root.resolve("copies")).isEmptyDirectory();
+        assertThat(root.resolve("undo")).isEmptyDirectory();
+        for (String db : children) {
+            assertThat(current.versions().resolve(ORG, catalog.getDatabase(ORG, db).orElseThrow()).schemaVersion())
+                    .isEqualTo(fileVersion(db));
+        }
+        assertThat(fileVersion("app")).isEqualTo(version);
+    }
+
+    private long fileVersion(String db) throws RuntimeException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name = '_multidb_schema'")) {
+            r.next();
+            if (r.getInt(1) == 0) {
+                return 0;
+            }
+            try (ResultSet v = s.executeQuery("SELECT max(version) FROM _multidb_schema")) {
+                v.next();
+                return v.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
     void fiftyChildrenGetTheColumnAndTheIndexWithTheirRowsIntact() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(50);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT; CREATE INDEX t_name ON t(name);", 8);
         assertThat(workflows.started).containsExactly(job.id());
@@ -224,21 +257,19 @@ class MigrationServiceTest {
 
     @Test
     void aBatchStepRecordsItsDatabasesOutcomesInOneWriteNotOnePerDatabase() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(5); // one batch (at least 5 per batch here)
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
         assertThat(m.prepare(ORG, job.id())).isEqualTo(1);
         m.dryRunParent(ORG, job.id());
-        int single = store.singleTaskWrites();
-        int batched = store.outcomeWrites();
+        int batched = store.batchWrites();
 
         m.dryRunBatch(ORG, job.id(), 0);
         assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
                 .hasSize(5).allMatch(t -> t.status() == TaskStatus.DRY_RUN_OK);
         m.applyBatch(ORG, job.id(), 0);
 
-        assertThat(store.singleTaskWrites() - single).isZero();
-        assertThat(store.outcomeWrites() - batched).isEqualTo(2);
+        assertThat(store.batchWrites() - batched).isEqualTo(2);
         assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
                 .hasSize(5).allMatch(t -> t.status() == TaskStatus.APPLIED && t.schemaVersion() == 1);
         m.applyParent(ORG, job.id());
@@ -248,7 +279,7 @@ class MigrationServiceTest {
 
     @Test
     void aDryRunFailureOnOneChildChangesNothingAndNamesTheChildAndSqlitesError() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(12);
         exec("c07", "INSERT INTO t(name, email) VALUES ('dup', 'c07-0@x')");
         List<String> before = new ArrayList<>();
@@ -274,7 +305,7 @@ class MigrationServiceTest {
 
     @Test
     void aFailureAfterTheDryRunRestoresChangedChildrenAndLeavesTheParentUntouched() throws Exception {
-        MigrationService m = service(new MigrationFaults("c07", null));
+        MigrationService m = service(FaultyMigrator.failApplyOf("c07"));
         List<String> children = family(10);
         List<String> before = new ArrayList<>();
         for (String c : children) {
@@ -301,7 +332,7 @@ class MigrationServiceTest {
 
     @Test
     void anApplyRetriedAfterACrashAfterCommitAppliesOnce() throws Exception {
-        MigrationService m = service(new MigrationFaults(null, "c02"));
+        MigrationService m = service(FaultyMigrator.crashAfterCommitOf("c02"));
         List<String> children = family(4);
 
         MigrationJob job = m.start(ORG, "app",
@@ -318,7 +349,7 @@ class MigrationServiceTest {
 
     @Test
     void aJobIsReportedEndedOnlyOnceItsFamilyIsWritableAgain() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(3);
         // Clients poll the job, or wait for it, and then write: the fence must be down when they see it ended.
         List<String> fencedWhenEnded = new ArrayList<>();
@@ -341,16 +372,14 @@ class MigrationServiceTest {
 
     @Test
     void waitingForAJobLastsUntilItHasReleasedItsFamily() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(1);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
         // As between finish's status write and its unlock: ended, the lock still held (creates would get 409).
         store.updateJob(job.finished(JobStatus.FAILED, "failed", List.of(), java.time.Instant.now()), JobStatus.RUNNING);
         List<String> looks = new ArrayList<>();
-        MigrationService waiting = new MigrationService(catalog, store, sqlite,
-                new SqliteCopies(root, sqlite, StorageOptions.defaults()), workflows,
-                new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2)),
-                MigrationFaults.NONE, Clock.systemUTC(), d -> {
+        MigrationService waiting = new MigrationService(catalog, store, sqlite, migrator(NO_FAULTS), workflows, OPTIONS,
+                Clock.systemUTC(), d -> {
                     looks.add("look");
                     store.unlockFamily(ORG, "app", job.id());
                 });
@@ -365,7 +394,7 @@ class MigrationServiceTest {
 
     @Test
     void aSecondMigrationOfTheFamilyIsAConflictNamingTheRunningJob() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(2);
         MigrationJob first = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
 
@@ -380,7 +409,7 @@ class MigrationServiceTest {
 
     @Test
     void aLockWhoseWorkflowEndedIsRolledBackAndReleasedByTheNextStart() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(6);
         MigrationJob crashed = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
         m.prepare(ORG, crashed.id());
@@ -406,7 +435,7 @@ class MigrationServiceTest {
 
     @Test
     void anAbortRollsTheJobBackAtItsNextStep() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(7);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
         int batches = m.prepare(ORG, job.id());
@@ -437,7 +466,7 @@ class MigrationServiceTest {
 
     @Test
     void emptySqlIsRefused() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(1);
         assertThatThrownBy(() -> m.start(ORG, "app", "  ", null))
                 .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST));
