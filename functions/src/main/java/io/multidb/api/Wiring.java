@@ -57,6 +57,11 @@ public final class Wiring {
     }
 
     public static Services fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, UnaryOperator.identity());
+    }
+
+    /** The same, with the per-database migrator wrapped (tests inject failures there; production never does). */
+    public static Services fromEnvironment(Map<String, String> env, UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
@@ -77,7 +82,7 @@ public final class Wiring {
                 DynamoCatalog.builder().client(dynamo).tableName(table).build(),
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
                 TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
-                UnaryOperator.identity(), keys, new DynamoTokenGenerations(dynamo, table),
+                migrators, keys, new DynamoTokenGenerations(dynamo, table),
                 new DynamoStreamStore(dynamo, table));
     }
 

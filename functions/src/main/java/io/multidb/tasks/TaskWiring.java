@@ -37,6 +37,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *                            (the state machine refers to the function, so the reverse would be a cycle), so
  *                            without it the starter refuses to start or describe.
  * MULTIDB_SFN_ENDPOINT       Step Functions endpoint override (the local runtime's service); unset in AWS
+ * MULTIDB_SFN_STARTED_AT     when that engine started (ISO-8601), for an engine that forgets its executions when it
+ *                            stops (the local runtime's): a job started before it whose execution the engine does not
+ *                            know was lost, and is ended at once (unset in AWS: Step Functions never forgets)
  * </pre>
  * {@link #build} takes the pieces instead, so that the local runtime builds the task handler in-process with the
  * instances its API handler shares (one catalog client, one SQLite store and its file locks).
@@ -63,6 +66,11 @@ public final class TaskWiring {
     }
 
     public static MigrationService fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, UnaryOperator.identity());
+    }
+
+    /** The same, with the per-database migrator wrapped (tests inject failures there; production never does). */
+    public static MigrationService fromEnvironment(Map<String, String> env, UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
         Region region = region(env);
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
@@ -70,8 +78,7 @@ public final class TaskWiring {
         Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(table).build();
         MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
         SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
-        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(),
-                UnaryOperator.identity());
+        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(), migrators);
     }
 
     /**
@@ -83,11 +90,15 @@ public final class TaskWiring {
         if (arn == null || arn.isBlank()) {
             return NO_WORKFLOWS;
         }
-        return SfnWorkflowStarter.builder()
+        SfnWorkflowStarter.Builder b = SfnWorkflowStarter.builder()
                 .stateMachineArn(arn.strip())
                 .endpoint(uri(env.get("MULTIDB_SFN_ENDPOINT")))
-                .region(region(env))
-                .build();
+                .region(region(env));
+        String since = env.get("MULTIDB_SFN_STARTED_AT");
+        if (since != null && !since.isBlank()) {
+            b.knowsExecutionsSince(java.time.Instant.parse(since.strip()));
+        }
+        return b.build();
     }
 
     /**

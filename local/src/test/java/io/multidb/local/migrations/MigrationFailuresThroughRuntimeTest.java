@@ -20,6 +20,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import io.multidb.migrations.DatabaseMigrator;
+import io.multidb.migrations.FaultyMigrator;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +49,7 @@ class MigrationFailuresThroughRuntimeTest {
     @TempDir
     Path data;
 
-    private LocalRuntime start(Map<String, String> faults) throws Exception {
+    private LocalRuntime start(UnaryOperator<DatabaseMigrator> faults) throws Exception {
         return LocalRuntime.start(LocalConfig.load(new LocalConfig.Flags(0, data, false), Map.of()), faults);
     }
 
@@ -100,7 +103,7 @@ class MigrationFailuresThroughRuntimeTest {
     }
 
     private List<Path> copiesLeft() throws Exception {
-        Path copies = data.resolve("sqlite/copies");
+        Path copies = data.resolve("sqlite/undo");
         if (!Files.exists(copies)) {
             return List.of();
         }
@@ -115,7 +118,7 @@ class MigrationFailuresThroughRuntimeTest {
         String jobId;
         List<String> children;
         Map<String, Long> counts = new HashMap<>();
-        try (LocalRuntime runtime = start(Map.of("MULTIDB_FAULT_APPLY_FAIL", "c05"))) {
+        try (LocalRuntime runtime = start(FaultyMigrator.failApplyOf("c05"))) {
             RuntimeClient c = new RuntimeClient(runtime);
             children = family(c);
             Map<String, String> schemas = new HashMap<>();
@@ -176,7 +179,7 @@ class MigrationFailuresThroughRuntimeTest {
         }
 
         // The fault is fixed and deployed: the same data, a runtime without it. The rolled-back job is retried.
-        try (LocalRuntime runtime = start(Map.of())) {
+        try (LocalRuntime runtime = start(UnaryOperator.identity())) {
             RuntimeClient c = new RuntimeClient(runtime);
             RuntimeClient.Response retried = c.post(c.migrations(PARENT) + "/" + jobId + "/retry", null).expect(202);
             String retryId = retried.body().path("job_id").asText();
@@ -206,7 +209,7 @@ class MigrationFailuresThroughRuntimeTest {
 
     @Test
     void aRunningJobIsAbortedAndWhatItChangedIsPutBack() throws Exception {
-        try (LocalRuntime runtime = start(Map.of())) {
+        try (LocalRuntime runtime = start(UnaryOperator.identity())) {
             RuntimeClient c = new RuntimeClient(runtime);
             List<String> children = family(c);
             Map<String, String> before = snapshots(c, all(children));
