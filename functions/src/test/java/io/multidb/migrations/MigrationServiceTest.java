@@ -46,7 +46,7 @@ class MigrationServiceTest {
     private DatabaseService databases;
 
     /** Records starts; the state describe() reports is set by the test. */
-    static final class FakeWorkflows implements WorkflowStarter {
+    static class FakeWorkflows implements WorkflowStarter {
         final List<String> started = new ArrayList<>();
         final ConcurrentHashMap<String, ExecutionState> states = new ConcurrentHashMap<>();
 
@@ -462,6 +462,132 @@ class MigrationServiceTest {
         assertThat(again.sql()).isEqualTo(job.sql());
         assertThat(drive(m, again).status()).isEqualTo(JobStatus.SUCCEEDED);
         assertFamilyAt(children, 1);
+    }
+
+    @Test
+    void aFailureInOneBatchWhileOthersStillApplyEndsRolledBackWithRecordsTrueToTheFiles() throws Exception {
+        // Several batches (5 children each); batch 1 fails; batch 2's apply arrives after the rollback began (a
+        // lingering Map iteration): it must change nothing and must not overwrite what the rollback recorded.
+        MigrationService m = service(FaultyMigrator.failApplyOf("c07"));
+        List<String> children = family(15);
+        java.util.Map<String, byte[]> before = new java.util.HashMap<>();
+        for (String c : children) {
+            before.put(c, java.nio.file.Files.readAllBytes(sqlite.fileOf(c)));
+        }
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'x'; CREATE INDEX t_n ON t(name)", null);
+        int batches = m.prepare(ORG, job.id());
+        assertThat(batches).isEqualTo(3);
+        m.dryRunParent(ORG, job.id());
+        for (int b = 0; b < batches; b++) {
+            m.dryRunBatch(ORG, job.id(), b);
+        }
+        m.applyBatch(ORG, job.id(), 0);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 1)).isInstanceOfSatisfying(MigrationStepFailed.class,
+                e -> assertThat(e.reason()).isEqualTo(MigrationStepFailed.Reason.APPLY_FAILED));
+        m.restoreBatch(ORG, job.id(), 0);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 2)).isInstanceOfSatisfying(MigrationStepFailed.class,
+                e -> assertThat(e.reason()).isEqualTo(MigrationStepFailed.Reason.NOT_RUNNING));
+        m.restoreBatch(ORG, job.id(), 1);
+        m.restoreBatch(ORG, job.id(), 2);
+        MigrationJob done = m.finish(ORG, job.id(), false, "ApplyFailed");
+
+        assertThat(done.status()).isEqualTo(JobStatus.ROLLED_BACK);
+        assertThat(done.error()).doesNotContain("could not restore");
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
+                .allSatisfy(t -> {
+                    assertThat(t.status()).isNotEqualTo(TaskStatus.APPLIED);
+                    assertThat(t.schemaVersion()).isZero();
+                });
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> t.status() == TaskStatus.RESTORED)
+                .extracting(MigrationTask::database).contains("c00", "c01", "c02", "c03", "c04")
+                .doesNotContain("c07", "c10", "c11", "c12", "c13", "c14"); // batch 1 ran c05..c07 at once
+        assertFamilyAt(children, 0);
+        for (String c : children) {
+            // The undo is SQLite's own rollback of the kept journal: the file is byte for byte what it was.
+            assertThat(java.nio.file.Files.readAllBytes(sqlite.fileOf(c))).as(c).isEqualTo(before.get(c));
+        }
+    }
+
+    @Test
+    void aJobWhoseProcessDiedRightAfterTheParentsCommitSucceedsAndRecordsTheParentsVersion() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        List<String> children = family(4);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        m.prepare(ORG, job.id());
+        m.dryRunParent(ORG, job.id());
+        m.dryRunBatch(ORG, job.id(), 0);
+        m.applyBatch(ORG, job.id(), 0);
+        // The parent's apply committed, then the process died before anything was recorded.
+        current.steps();
+        new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()).apply("app", "app",
+                store.getJob(ORG, job.id()).orElseThrow(), false);
+        assertThat(catalog.getDatabase(ORG, "app").orElseThrow().schemaVersion()).isZero();
+        workflows.states.put(job.id(), WorkflowStarter.ExecutionState.FAILED);
+
+        assertThat(m.releaseStaleLock(ORG, "app")).hasValueSatisfying(j -> assertThat(j.status()).isEqualTo(JobStatus.SUCCEEDED));
+        assertFamilyAt(children, 1);
+        // The next migration is numbered after it.
+        assertThat(drive(m, m.start(ORG, "app", "CREATE INDEX t_note ON t(note)", null)).toVersion()).isEqualTo(2);
+        assertFamilyAt(children, 2);
+    }
+
+    @Test
+    void aRollbackInterruptedHalfWayIsFinishedAndEveryRestoredChildReportsItsOldVersion() throws Exception {
+        MigrationService m = service(FaultyMigrator.failApplyOf("c12"));
+        List<String> children = family(15);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        int batches = m.prepare(ORG, job.id());
+        m.dryRunParent(ORG, job.id());
+        for (int b = 0; b < batches; b++) {
+            m.dryRunBatch(ORG, job.id(), b);
+        }
+        m.applyBatch(ORG, job.id(), 0);
+        m.applyBatch(ORG, job.id(), 1);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 2)).isInstanceOf(MigrationStepFailed.class);
+        m.restoreBatch(ORG, job.id(), 0); // then the process dies during the rollback
+        assertThat(catalogVersion("c00")).isZero();
+        assertThat(catalogVersion("c07")).isEqualTo(1); // still changed: the API says so
+        workflows.states.remove(job.id()); // lost with its engine
+        MigrationService restarted = new MigrationService(catalog, store, sqlite, migrator(NO_FAULTS),
+                new FakeWorkflows() {
+                    @Override
+                    public java.time.Instant knowsExecutionsSince() {
+                        return java.time.Instant.now();
+                    }
+                }, OPTIONS, Clock.systemUTC(), d -> { });
+
+        assertThat(restarted.recoverAbandoned(ORG)).singleElement()
+                .satisfies(j -> assertThat(j.status()).isEqualTo(JobStatus.ROLLED_BACK));
+        assertFamilyAt(children, 0);
+        assertThat(restarted.progress(job.id(), null, 100).items()).allSatisfy(t -> assertThat(t.schemaVersion()).isZero());
+    }
+
+    @Test
+    void aTriggerWhoseBodyHoldsCaseEndMigratesAFamily() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        List<String> children = family(3);
+        String sql = "CREATE TABLE u(note TEXT); CREATE TABLE v(b TEXT);\n"
+                + "CREATE TRIGGER tr2 AFTER UPDATE ON t BEGIN UPDATE v SET b = CASE WHEN new.id > 0 THEN 'pos' ELSE 'neg' END; "
+                + "INSERT INTO u(note) VALUES ('x;y'); END;\n-- a comment; with a semicolon\nCREATE INDEX \"t;idx\" ON t(name)";
+        MigrationJob job = m.start(ORG, "app", sql, null);
+        assertThat(job.program().statements()).hasSize(4);
+
+        assertThat(drive(m, job).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+        for (String c : children) {
+            assertThat(schema(c)).contains("trigger tr2").contains("CASE WHEN new.id > 0").contains("index t;idx");
+        }
+    }
+
+    @Test
+    void aHappyJobCostsAFewMetadataCallsPerBatchNotPerChild() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        family(30);
+        int before = store.batchWrites();
+        MigrationJob done = drive(m, m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null));
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        // 6 batches of 5: one record per batch and step (dry-run, apply) plus the parent's two.
+        assertThat(store.batchWrites() - before).isEqualTo(6 * 2 + 2);
     }
 
     @Test
