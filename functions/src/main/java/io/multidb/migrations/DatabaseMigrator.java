@@ -48,8 +48,8 @@ public interface DatabaseMigrator {
     /** The version the database's file is at: the highest version row, 0 without any. */
     long version(String database);
 
-    /** Removes the undo journals a job kept (once it has ended). */
-    void forget(String jobId);
+    /** Removes the undo journal a job kept of a database (once the job has ended); nothing if there is none. */
+    void forget(String jobId, String database);
 
     /** A statement of the migration failed on this database: SQLite's error, a normal outcome, not a fault. */
     final class MigrationFailed extends RuntimeException {

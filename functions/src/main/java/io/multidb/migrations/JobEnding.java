@@ -85,6 +85,8 @@ final class JobEnding {
     MigrationJob finish(String org, String jobId, String error) {
         MigrationJob job = load(org, jobId);
         MigrationJob done = null;
+        // Only a job that reached its apply phase kept undo journals.
+        boolean keptUndo = job.status() == JobStatus.APPLYING || job.status() == JobStatus.ROLLING_BACK;
         if (job.status().isRunning()) {
             if (parentApplied(job)) {
                 families.stopApplying(job.schemaDb(), jobId);
@@ -97,13 +99,27 @@ final class JobEnding {
         // The final status only once the fence is down: a client told the job has ended must find its family
         // writable. The lock goes last, so that a failure before the status is written leaves a lock the next start
         // or the unlock call can finish the job from.
-        migrator.forget(jobId);
+        if (keptUndo) {
+            forgetUndo(job);
+        }
         families.unfence(job.schemaDb(), jobId);
         if (done != null) {
             store.updateJob(done, JobStatus.RUNNING);
         }
         store.unlockFamily(org, job.schemaDb(), jobId);
         return load(org, jobId);
+    }
+
+    /** Removes the job's undo journals, a batch's at a time in parallel (an unlink is a round trip on EFS). */
+    private void forgetUndo(MigrationJob job) {
+        forEachBatch(job, b -> {
+            if (!b.isParentBatch()) {
+                work.run(b.tasks(), t -> {
+                    migrator.forget(job.id(), t.database());
+                    return null;
+                }, () -> false);
+            }
+        });
     }
 
     private MigrationJob rolledBack(String org, MigrationJob job, String error) {

@@ -26,8 +26,8 @@ import org.sqlite.SQLiteErrorCode;
  *       what the change reads and writes nothing, no fsync. Files above {@link #IN_MEMORY_DRY_RUN_LIMIT} dry-run
  *       with the ordinary on-disk journal, so a rewrite of a huge table cannot exhaust memory.</li>
  *   <li><b>apply</b>: the statements and this job's version row in one ordinary transaction, whose rollback journal
- *       is kept as the undo ({@link UndoJournals#keep}: a hard link, no byte copied). Exactly what the plain
- *       transaction costs, plus one link and one directory sync.</li>
+ *       is kept as the undo ({@link UndoJournals#keep}: a hard link, no byte copied, made durable by SQLite's own
+ *       directory sync at commit). Exactly what the plain transaction costs, plus one link.</li>
  *   <li><b>undo</b> (only on a rollback): the kept journal played back by SQLite, touching only the pages the change
  *       touched; the file is byte for byte what it was.</li>
  * </ul>
@@ -109,7 +109,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
                     throw new MigrationFailed(e.getMessage());
                 }
                 if (keepUndo) {
-                    undo.keep(job.id(), db, file);
+                    undo.keep(job.id(), file);
                 }
                 s.execute("COMMIT");
                 committed = true;
@@ -138,7 +138,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
                     if (!hasVersionRow(c, job.id())) {
                         return Undone.UNCHANGED;
                     }
-                    undo.putBack(job.id(), db, file);
+                    undo.putBack(job.id(), file);
                 } finally {
                     rollbackQuietly(s);
                 }
@@ -186,8 +186,8 @@ public final class SqliteMigrator implements DatabaseMigrator {
     }
 
     @Override
-    public void forget(String jobId) {
-        undo.removeAll(jobId);
+    public void forget(String jobId, String db) {
+        undo.remove(jobId, sqlite.fileOf(db));
     }
 
     private static void run(Statement s, MigrationSql sql) throws SQLException {

@@ -1,81 +1,73 @@
 package io.multidb.storage;
 
-import io.multidb.databases.Names;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * A migration's undo log: for each database it changed, SQLite's own rollback journal of that change, kept.
  *
  * <pre>
- * {root}/undo/{job}/{name}.journal   the rollback journal of job {job}'s transaction on database {name}
+ * {databases}/{name}.db-undo-{job}   the rollback journal of job {job}'s transaction on database {name}
  * </pre>
  *
  * <p>A transaction in rollback-journal mode writes, before it changes a page, the page's original content to
  * {@code {name}.db-journal}; at commit SQLite syncs the journal, finalizes its header, writes the database and
  * deletes the journal. That journal is an exact page-level undo of the transaction and costs nothing extra: so just
- * before COMMIT, {@link #keep} adds a second name (a hard link) to it here. SQLite's delete at commit removes only
- * its own name; this one keeps the synced, finalized journal. Only the pages the change touched are in it (an
+ * before COMMIT, {@link #keep} adds a second name (a hard link) to it. SQLite's delete at commit removes only its
+ * own name; this one keeps the synced, finalized journal. Only the pages the change touched are in it (an
  * {@code ADD COLUMN} is a page or two; pages the change appended are not journaled at all: the header records the
  * original size and a rollback truncates back to it).
+ *
+ * <p>The link lives next to the database, in the journal's directory, so that it is made durable by the directory
+ * sync SQLite itself does when it first syncs a new journal (at commit): no fsync of our own. Only when the journal
+ * was synced earlier (a transaction that spilled its cache) does {@link #keep} sync the directory itself.
  *
  * <p>To undo ({@link #putBack}), the kept journal is linked back as {@code {name}.db-journal} while the caller holds
  * the database's write lock (so no other journal can exist); once the lock is released, the next connection to open
  * the file finds a hot journal and rolls it back, as SQLite does after a crash: the file is then byte for byte what
- * it was before the transaction. A crash during the roll-back is itself rolled back by the next open. Nothing ever
- * renames over the live database file.
+ * it was before the transaction. A crash during the roll-back is itself rolled back by the next open; a crash before
+ * the link reached the disk leaves the change in place, and the undo is simply run again. Nothing ever renames over
+ * the live database file.
  */
 public final class UndoJournals {
     private static final Pattern JOB = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
     /** The first 8 bytes of a finalized rollback journal (sqlite3 pager.c, aJournalMagic). */
     private static final long JOURNAL_MAGIC = 0xd9d505f920a163d7L;
 
-    private final Path root;
-
-    public UndoJournals(Path dataRoot) {
-        this.root = Objects.requireNonNull(dataRoot).resolve("undo");
-        try {
-            Files.createDirectories(root);
-        } catch (IOException e) {
-            throw new StorageException("cannot prepare " + root, e);
-        }
+    public UndoJournals() {
     }
 
-    public Path undoOf(String job, String name) {
-        return dirOf(job).resolve(checkName(name) + ".journal");
-    }
-
-    public boolean has(String job, String name) {
-        return Files.isRegularFile(undoOf(job, name));
+    /** The undo journal of {@code job} on the database whose file is {@code dbFile}. */
+    public Path undoOf(String job, Path dbFile) {
+        return dbFile.resolveSibling(dbFile.getFileName() + "-undo-" + checkJob(job));
     }
 
     /**
-     * Keeps the open transaction's journal of {@code dbFile} as {@code job}'s undo of {@code name}; call it after
-     * the change's last write and before COMMIT. A link left by an earlier attempt that never committed (its
-     * transaction was rolled back, so its journal is not this one) is replaced. The link's directory is synced, so
-     * the undo survives a crash right after the commit.
+     * Keeps the open transaction's journal of {@code dbFile} as {@code job}'s undo; call it after the change's last
+     * write and before COMMIT. A link left by an earlier attempt that never committed (its transaction was rolled
+     * back, so its journal is not this one) is replaced.
      */
-    public void keep(String job, String name, Path dbFile) {
+    public void keep(String job, Path dbFile) {
         Path journal = journalOf(dbFile);
-        Path undo = undoOf(job, name);
+        Path undo = undoOf(job, dbFile);
         try {
-            Files.createDirectories(undo.getParent());
             Files.deleteIfExists(undo);
             Files.createLink(undo, journal);
-            syncDirectory(undo.getParent());
+            if (isFinalized(undo)) {
+                // The journal was synced before now (its directory with it): our link needs a sync of its own.
+                syncDirectory(undo.getParent());
+            }
         } catch (NoSuchFileException e) {
-            throw new StorageException("the transaction on " + name + " has no rollback journal to keep", e);
+            throw new StorageException("the transaction on " + dbFile.getFileName() + " has no rollback journal to keep", e);
         } catch (IOException e) {
-            throw new StorageException("cannot keep the undo journal of " + name, e);
+            throw new StorageException("cannot keep the undo journal of " + dbFile.getFileName(), e);
         }
     }
 
@@ -84,50 +76,41 @@ public final class UndoJournals {
      * lock (RESERVED: no other transaction's journal can exist) and releases it afterwards; the next open rolls the
      * journal back. Fails if there is no finalized undo journal (never committed, or removed).
      */
-    public void putBack(String job, String name, Path dbFile) {
-        Path undo = undoOf(job, name);
+    public void putBack(String job, Path dbFile) {
+        Path undo = undoOf(job, dbFile);
         Path journal = journalOf(dbFile);
-        requireFinalized(undo, name);
         try {
-            Files.createLink(journal, undo);
-            syncDirectory(journal.getParent());
-        } catch (FileAlreadyExistsException e) {
-            throw new StorageException("database " + name + " has a journal of another transaction: retry the undo", e);
-        } catch (IOException e) {
-            throw new StorageException("cannot put back the undo journal of " + name, e);
-        }
-    }
-
-    /** Removes a job's undo journals (once the job has ended). */
-    public void removeAll(String job) {
-        Path dir = dirOf(job);
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                Files.deleteIfExists(f);
+            if (!isFinalized(undo)) {
+                throw new StorageException("the undo journal of " + dbFile.getFileName()
+                        + " is not a committed transaction's journal", null);
             }
-            Files.deleteIfExists(dir);
+            Files.createLink(journal, undo);
+        } catch (NoSuchFileException e) {
+            throw new StorageException("no undo journal of " + dbFile.getFileName(), e);
+        } catch (FileAlreadyExistsException e) {
+            throw new StorageException("database " + dbFile.getFileName() + " has a journal of another transaction: retry the undo", e);
         } catch (IOException e) {
-            throw new StorageException("cannot remove the undo journals of job " + job, e);
+            throw new StorageException("cannot put back the undo journal of " + dbFile.getFileName(), e);
         }
     }
 
-    private static void requireFinalized(Path undo, String name) {
-        try (FileChannel ch = FileChannel.open(undo, StandardOpenOption.READ)) {
+    /** Removes a job's undo journal of one database (once the job has ended); absent is fine. */
+    public void remove(String job, Path dbFile) {
+        try {
+            Files.deleteIfExists(undoOf(job, dbFile));
+        } catch (IOException e) {
+            throw new StorageException("cannot remove the undo journal of " + dbFile.getFileName(), e);
+        }
+    }
+
+    private static boolean isFinalized(Path journal) throws IOException {
+        try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.READ)) {
             ByteBuffer head = ByteBuffer.allocate(8);
             while (head.hasRemaining() && ch.read(head) >= 0) {
                 // read the magic
             }
             head.flip();
-            if (head.remaining() < 8 || head.getLong() != JOURNAL_MAGIC) {
-                throw new StorageException("the undo journal of " + name + " is not a committed transaction's journal", null);
-            }
-        } catch (NoSuchFileException e) {
-            throw new StorageException("no undo journal of " + name, e);
-        } catch (IOException e) {
-            throw new StorageException("cannot read the undo journal of " + name, e);
+            return head.remaining() == 8 && head.getLong() == JOURNAL_MAGIC;
         }
     }
 
@@ -146,17 +129,10 @@ public final class UndoJournals {
         }
     }
 
-    private Path dirOf(String job) {
+    private static String checkJob(String job) {
         if (job == null || !JOB.matcher(job).matches()) {
             throw new IllegalArgumentException("not a valid job id");
         }
-        return root.resolve(job);
-    }
-
-    private static String checkName(String name) {
-        if (!Names.isValid(name)) {
-            throw new IllegalArgumentException("not a valid database name");
-        }
-        return name;
+        return job;
     }
 }

@@ -111,7 +111,7 @@ public final class TaskWiring {
                                          UnaryOperator<DatabaseMigrator> migrators) {
         Objects.requireNonNull(dataRoot, "dataRoot");
         Clock clock = Clock.systemUTC();
-        DatabaseMigrator migrator = migrators.apply(new SqliteMigrator(sqlite, new UndoJournals(dataRoot), clock));
+        DatabaseMigrator migrator = migrators.apply(new SqliteMigrator(sqlite, new UndoJournals(), clock));
         return new MigrationService(catalog, store, sqlite, migrator, workflows, options, clock,
                 d -> Thread.sleep(d.toMillis()));
     }

@@ -76,7 +76,7 @@ class DynamoMigrationRaceTest {
         };
         MigrationOptions options = new MigrationOptions(25, 500, 2, 10, Duration.ofSeconds(30), Duration.ofMillis(5),
                 Duration.ofMinutes(2));
-        migrations = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()),
+        migrations = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()),
                 workflows, options, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
     }
 

@@ -68,7 +68,7 @@ public final class FaultyMigrator implements DatabaseMigrator {
     }
 
     @Override
-    public void forget(String jobId) {
-        real.forget(jobId);
+    public void forget(String jobId, String database) {
+        real.forget(jobId, database);
     }
 }

@@ -75,7 +75,7 @@ class MigrationServiceTest {
     }
 
     private DatabaseMigrator migrator(UnaryOperator<DatabaseMigrator> faults) {
-        return faults.apply(new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()));
+        return faults.apply(new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()));
     }
 
     private static final UnaryOperator<DatabaseMigrator> NO_FAULTS = UnaryOperator.identity();
@@ -207,7 +207,7 @@ class MigrationServiceTest {
             assertThat(catalogVersion(c)).as(c).isEqualTo(version);
         }
         assertThat(store.lockHolder(ORG, "app")).isEmpty();
-        assertThat(root.resolve("undo")).isEmptyDirectory();
+        assertThat(UndoLeftovers.in(root)).isEmpty();
         for (String db : children) {
             assertThat(current.versions().resolve(ORG, catalog.getDatabase(ORG, db).orElseThrow()).schemaVersion())
                     .isEqualTo(fileVersion(db));
@@ -519,7 +519,7 @@ class MigrationServiceTest {
         m.applyBatch(ORG, job.id(), 0);
         // The parent's apply committed, then the process died before anything was recorded.
         current.steps();
-        new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()).apply("app", "app",
+        new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()).apply("app", "app",
                 store.getJob(ORG, job.id()).orElseThrow(), false);
         assertThat(catalog.getDatabase(ORG, "app").orElseThrow().schemaVersion()).isZero();
         workflows.states.put(job.id(), WorkflowStarter.ExecutionState.FAILED);

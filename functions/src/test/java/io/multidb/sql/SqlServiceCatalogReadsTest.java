@@ -56,7 +56,7 @@ class SqlServiceCatalogReadsTest {
             }
         };
         MigrationService migrations = new MigrationService(catalog, new InMemoryMigrationStore(catalog), store,
-                new SqliteMigrator(store, new UndoJournals(root), Clock.systemUTC()), none, MigrationOptions.defaults(),
+                new SqliteMigrator(store, new UndoJournals(), Clock.systemUTC()), none, MigrationOptions.defaults(),
                 Clock.systemUTC(), d -> { });
         sql = new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(1), null, nanos::get);
         databases.createGroup(ORG, "default", "local");

@@ -54,7 +54,7 @@ class MigrationTaskHandlerTest {
                 return ExecutionState.RUNNING;
             }
         };
-        service = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(root), Clock.systemUTC()),
+        service = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()),
                 wf, MigrationOptions.defaults(), Clock.systemUTC(), d -> { });
         handler = new MigrationTaskHandler(service);
         dbs.createGroup("acme", "default", "local");

@@ -43,7 +43,6 @@ class TaskWiringTest {
             assertThatThrownBy(() -> service.start("acme", "app", "SELECT 1", null))
                     .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
             assertThat(root.resolve("databases")).isDirectory();
-            assertThat(root.resolve("undo")).isDirectory();
         }
     }
 

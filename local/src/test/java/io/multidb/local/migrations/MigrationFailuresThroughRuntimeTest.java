@@ -93,23 +93,17 @@ class MigrationFailuresThroughRuntimeTest {
         return out;
     }
 
-    /** Every database back at version 0 and byte-for-byte the same schema and rows; the pre-migration copies gone. */
+    /** Every database back at version 0 and byte-for-byte the same schema and rows; the undo journals gone. */
     private void assertUnchanged(RuntimeClient c, Map<String, String> before) throws Exception {
         for (var e : before.entrySet()) {
             assertThat(c.schemaVersion(e.getKey())).as("version of %s", e.getKey()).isZero();
             assertThat(c.snapshot(e.getKey())).as("schema and rows of %s", e.getKey()).isEqualTo(e.getValue());
         }
-        assertThat(copiesLeft()).as("pre-migration copies left").isEmpty();
+        assertThat(copiesLeft()).as("undo journals left").isEmpty();
     }
 
-    private List<Path> copiesLeft() throws Exception {
-        Path copies = data.resolve("sqlite/undo");
-        if (!Files.exists(copies)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.walk(copies)) {
-            return s.filter(Files::isRegularFile).toList();
-        }
+    private List<Path> copiesLeft() {
+        return io.multidb.migrations.UndoLeftovers.in(data.resolve("sqlite"));
     }
 
     @Test
@@ -172,7 +166,7 @@ class MigrationFailuresThroughRuntimeTest {
                 assertThat(c.rows(db, "SELECT name FROM t")).as("rows of %s", db).containsExactlyInAnyOrderElementsOf(expected);
             }
             assertThat(c.snapshot(PARENT)).isEqualTo(parentBefore);
-            assertThat(copiesLeft()).as("pre-migration copies left").isEmpty();
+            assertThat(copiesLeft()).as("undo journals left").isEmpty();
             for (String db : all(children)) {
                 counts.put(db, Long.parseLong(c.rows(db, "SELECT count(*) FROM t").get(0)));
             }

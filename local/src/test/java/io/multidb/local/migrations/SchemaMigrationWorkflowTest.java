@@ -237,7 +237,7 @@ class SchemaMigrationWorkflowTest {
         }
         assertThat(store.lockHolder(org, "app")).isEmpty();
         assertThat(catalog.getDatabase(org, "app").orElseThrow().migrationJob()).isNull();
-        assertThat(root.resolve("undo")).isEmptyDirectory();
+        assertThat(io.multidb.migrations.UndoLeftovers.in(root)).isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------------ running
