@@ -27,6 +27,8 @@ final class JobEnding {
     private final WorkflowStarter workflows;
     private final MigrationOptions options;
     private final BatchWork work;
+    /** Removing undo journals is one metadata round trip each (EFS): many at once. */
+    private final BatchWork removals = new BatchWork(32);
     private final Clock clock;
 
     JobEnding(MigrationStore store, DatabaseMigrator migrator, FamilyLocks families, WorkflowStarter workflows,
@@ -114,7 +116,7 @@ final class JobEnding {
     private void forgetUndo(MigrationJob job) {
         forEachBatch(job, b -> {
             if (!b.isParentBatch()) {
-                work.run(b.tasks(), t -> {
+                removals.run(b.tasks(), t -> {
                     migrator.forget(job.id(), t.database());
                     return null;
                 }, () -> false);
