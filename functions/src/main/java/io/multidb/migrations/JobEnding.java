@@ -92,6 +92,11 @@ final class JobEnding {
         if (job.status().isRunning()) {
             if (parentApplied(job)) {
                 families.stopApplying(job.schemaDb(), jobId);
+                // The parent's record too: its step may have died between its commit and its write.
+                store.getBatch(jobId, MigrationTask.PARENT_BATCH)
+                        .filter(b -> b.tasks().stream().anyMatch(t -> t.status() != TaskStatus.APPLIED))
+                        .ifPresent(b -> store.recordBatch(b.with(b.tasks().stream()
+                                .map(t -> t.with(TaskStatus.APPLIED, null, job.toVersion())).toList(), false)));
                 store.setSchemaVersion(org, job.schemaDb(), job.toVersion());
                 done = job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
             } else {
