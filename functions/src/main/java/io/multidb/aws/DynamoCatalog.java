@@ -441,7 +441,7 @@ public final class DynamoCatalog implements Catalog {
             List<Database> resolved = parent != null ? children(what, org, parent, items) : ready(items);
             for (int i = 0; i < items.size(); i++) {
                 Database d = resolved.get(i);
-                if (d != null && q.filter().matches(d)) {
+                if (d != null && q.filter().matches(d) && (q.kind() == null || d.kind() == q.kind())) {
                     if (out.size() == q.limit()) {
                         return new DatabasePage(out, out.get(out.size() - 1).name());
                     }

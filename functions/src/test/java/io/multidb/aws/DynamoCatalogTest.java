@@ -190,17 +190,22 @@ class DynamoCatalogTest {
         assertThat(pages(new DatabaseFilter(null, null, false), "acme-", 3)).hasSize(13).contains("acme-plain");
         assertThat(pages(new DatabaseFilter("h", null, false), "", 2)).containsExactly("acme-plain");
         assertThat(pages(new DatabaseFilter(null, null, true), "", 2)).containsExactly("p");
-        DatabasePage last = catalog.pageDatabases(org, new DatabaseQuery(new DatabaseFilter(null, "p", false), "beta-", null, 11));
+        assertThat(pages(DatabaseFilter.NONE, DatabaseKind.STANDARD, "", 2)).containsExactly("acme-plain");
+        DatabasePage last = catalog.pageDatabases(org, new DatabaseQuery(new DatabaseFilter(null, "p", false), null, "beta-", null, 11));
         assertThat(last.items()).hasSize(11);
         assertThat(last.next()).isNull();
     }
 
     /** Every name over every page, following next cursors; each page within its limit. */
     private List<String> pages(DatabaseFilter filter, String search, int limit) {
+        return pages(filter, null, search, limit);
+    }
+
+    private List<String> pages(DatabaseFilter filter, DatabaseKind kind, String search, int limit) {
         List<String> names = new java.util.ArrayList<>();
         String cursor = null;
         for (int i = 0; i < 100; i++) {
-            DatabasePage page = catalog.pageDatabases(org, new DatabaseQuery(filter, search, cursor, limit));
+            DatabasePage page = catalog.pageDatabases(org, new DatabaseQuery(filter, kind, search, cursor, limit));
             assertThat(page.items().size()).isLessThanOrEqualTo(limit);
             page.items().forEach(d -> names.add(d.name()));
             if (page.next() == null) {
