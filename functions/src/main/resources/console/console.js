@@ -514,7 +514,8 @@
     const c = s.children, total = s.children_total;
     const dryRun = total - c.pending;
     const cls = s.status === "succeeded" ? "progress done" : FINAL.has(s.status) ? "progress bad" : "progress";
-    const phase = (n, label, bad) => h("div", { class: `phase${bad && n ? " bad" : ""}` }, h("div", { class: "n" }, num(n)), h("div", { class: "l" }, label));
+    const phase = (n, label, bad) => h("div", { class: `phase${bad && n ? " bad" : ""}` },
+      h("div", { class: "n" }, typeof n === "number" ? num(n) : n), h("div", { class: "l" }, label));
     box.replaceChildren(
       h("h2", { id: "progress-h" }, "Progress"),
       h("div", { class: "progress-label" }, h("span", {}, `Step: ${s.step}`), h("strong", { id: "percent" }, `${s.percent}%`)),
@@ -528,7 +529,7 @@
         phase(c.restored, "restored"),
         h("div", { class: "phase" }, h("div", { class: "n" }, s.schema_database_status ? badge(s.schema_database_status) : "—"),
           h("div", { class: "l" }, "schema database"))),
-      s.counts_complete ? null : h("p", { class: "note" }, "Counted over the first 200,000 databases."));
+      h("p", { class: "note", hidden: s.counts_complete }, "Counted over the first 200,000 databases."));
   }
 
   function drawDiagram(box, s) {
