@@ -307,21 +307,22 @@
       } catch (e) { /* the parent's line is a nicety */ }
     }
     if (d.kind !== "schema") return;
+    // Migrations first (what an operator comes for), then the children, a page at a time.
+    const jobs = h("div", {}, h("p", { class: "note" }, "Loading…"));
+    main.appendChild(h("section", { class: "card", "aria-labelledby": "jobs-h" }, h("h2", { id: "jobs-h" }, "Migrations"), jobs,
+      session.can_manage_migrations ? null : h("p", { class: "note" },
+        "Starting, retrying, aborting and unlocking migrations take the admin token.")));
+    if (session.can_manage_migrations) main.appendChild(startForm(d));
     const childSearch = h("input", { id: "child-search", type: "search", autocomplete: "off", placeholder: "name prefix" });
-    let children = childTable(d.Name, "");
-    const childBox = h("div", {}, children);
+    const childBox = h("div", {}, childTable(d.Name, ""));
     main.appendChild(h("section", { class: "card", "aria-labelledby": "children-h" },
       h("h2", { id: "children-h" }, `Children (${num(d.children_count)})`),
       h("form", { class: "row", role: "search", onsubmit: (ev) => {
         ev.preventDefault();
-        children = childTable(d.Name, childSearch.value.trim().toLowerCase());
-        childBox.replaceChildren(children);
+        childBox.replaceChildren(childTable(d.Name, childSearch.value.trim().toLowerCase()));
       } }, h("div", { class: "field" }, h("label", { for: "child-search" }, "Find a child by name"), childSearch),
       h("button", { type: "submit" }, "Search")),
       childBox));
-    if (session.can_manage_migrations) main.appendChild(startForm(d));
-    const jobs = h("div", {}, h("p", { class: "note" }, "Loading…"));
-    main.appendChild(h("section", { class: "card", "aria-labelledby": "jobs-h" }, h("h2", { id: "jobs-h" }, "Migrations"), jobs));
     try {
       const list = await api(jobsPath(d.Name));
       if (v !== view) return;
@@ -379,7 +380,7 @@
 
   function startForm(d) {
     const sql = h("textarea", { id: "sql", name: "sql", required: true, spellcheck: "false",
-      placeholder: "ALTER TABLE notes ADD COLUMN stars INTEGER DEFAULT 0;", "aria-describedby": "sql-help" });
+      placeholder: "e.g. ALTER TABLE orders ADD COLUMN note TEXT;", "aria-describedby": "sql-help" });
     const conc = h("input", { id: "concurrency", type: "number", min: 1, max: 40, placeholder: "10", inputmode: "numeric" });
     const out = h("div", { "aria-live": "polite" });
     const button = h("button", { type: "submit" }, "Start migration");

@@ -35,6 +35,7 @@ public final class JobProgress {
     public static final String RESTORE = "Restore the changed children";
     public static final String RELEASE_ROLLED_BACK = "Release the family (rolled back)";
     public static final String RELEASE_FAILED = "Release the family (failed)";
+    public static final String DECIDE = "Did the migration succeed?";
     public static final String SUCCEEDED = "Migration succeeded";
     public static final String NOT_SUCCEEDED = "Migration did not succeed";
 
@@ -160,9 +161,9 @@ public final class JobProgress {
                     : List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN);
             case ROLLING_BACK -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, RESTORE);
             case SUCCEEDED -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, APPLY_PARENT,
-                    RELEASE_SUCCEEDED, SUCCEEDED);
+                    RELEASE_SUCCEEDED, DECIDE, SUCCEEDED);
             case ROLLED_BACK, ABORTED -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, RESTORE,
-                    RELEASE_ROLLED_BACK, NOT_SUCCEEDED);
+                    RELEASE_ROLLED_BACK, DECIDE, NOT_SUCCEEDED);
             case FAILED -> {
                 List<String> path = new java.util.ArrayList<>(List.of(PREPARE));
                 if (prepared) {
@@ -172,6 +173,7 @@ public final class JobProgress {
                     path.add(DRY_RUN_CHILDREN);
                 }
                 path.add(RELEASE_FAILED);
+                path.add(DECIDE);
                 path.add(NOT_SUCCEEDED);
                 yield List.copyOf(path);
             }
