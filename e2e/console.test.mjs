@@ -142,6 +142,8 @@ test("sign in, see the family, migrate 200 children and watch it reach 100% and 
   assert.equal(await page.$eval(".diagram [aria-current=step]", (e) => e.dataset.state), "Migration succeeded");
   await page.waitForFunction(() => document.querySelectorAll('[data-table="databases"] tbody tr .badge.applied').length >= 50);
   await shot(page, "05-job-succeeded");
+  // The README's picture (docs/console.png): the top of the page, header to diagram.
+  await page.screenshot({ path: path.join(SHOTS, "console-readme.png"), clip: { x: 0, y: 0, width: 1280, height: 1330 } });
   await page.close();
 });
 

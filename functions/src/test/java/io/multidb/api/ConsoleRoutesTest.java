@@ -44,7 +44,7 @@ class ConsoleRoutesTest {
     void servesItsOwnFilesOnlyWithAStrictContentSecurityPolicy() throws Exception {
         APIGatewayV2HTTPResponse bare = api.send(ApiEvents.get("/console"));
         assertThat(bare.getStatusCode()).isEqualTo(308);
-        assertThat(bare.getHeaders()).containsEntry("location", "/console/");
+        assertThat(bare.getHeaders()).containsEntry("location", "console/index.html");
         APIGatewayV2HTTPResponse page = api.send(ApiEvents.get("/console/"));
         assertThat(page.getStatusCode()).isEqualTo(200);
         assertThat(page.getHeaders().get("content-type")).startsWith("text/html");
