@@ -294,7 +294,7 @@
       fact("Kind", d.kind), fact("Group", d.group), fact("Schema version", num(d.schema_version)),
       fact("Size", size(d.size_bytes)), fact("Created", when(d.created_at)),
       d.kind === "child" ? fact("Schema database", link(`#/db/${enc(d.schema)}`, d.schema)) : null,
-      d.kind === "schema" ? fact("Children", num(d.children_count)) : null);
+      d.kind === "schema" ? fact("Children", h("span", { class: "children-count" }, "…")) : null);
     main.replaceChildren(crumbs([[d.Name]]), h("h1", {}, d.Name, " ", badge(d.kind)),
       h("p", { class: "sub mono" }, d.url), h("div", { class: "card" }, facts));
     if (d.kind === "child") {
@@ -307,6 +307,11 @@
       } catch (e) { /* the parent's line is a nicety */ }
     }
     if (d.kind !== "schema") return;
+    // Counting the children reads the whole family: the rest of the page does not wait for it.
+    listDatabases({ type: "schema", search: d.Name, limit: 1 }).then((p) => {
+      const n = p.databases[0] && p.databases[0].Name === d.Name ? num(p.databases[0].children_count) : "—";
+      if (v === view) document.querySelectorAll(".children-count").forEach((e) => (e.textContent = n));
+    }).catch(() => {});
     // Migrations first (what an operator comes for), then the children, a page at a time.
     const jobs = h("div", {}, h("p", { class: "note" }, "Loading…"));
     main.appendChild(h("section", { class: "card", "aria-labelledby": "jobs-h" }, h("h2", { id: "jobs-h" }, "Migrations"), jobs,
@@ -316,7 +321,7 @@
     const childSearch = h("input", { id: "child-search", type: "search", autocomplete: "off", placeholder: "name prefix" });
     const childBox = h("div", {}, childTable(d.Name, ""));
     main.appendChild(h("section", { class: "card", "aria-labelledby": "children-h" },
-      h("h2", { id: "children-h" }, `Children (${num(d.children_count)})`),
+      h("h2", { id: "children-h" }, "Children (", h("span", { class: "children-count" }, "…"), ")"),
       h("form", { class: "row", role: "search", onsubmit: (ev) => {
         ev.preventDefault();
         childBox.replaceChildren(childTable(d.Name, childSearch.value.trim().toLowerCase()));
@@ -407,7 +412,7 @@
     } },
     h("h2", { id: "start-h" }, "Start a migration"),
     h("div", { class: "field" }, h("label", { for: "sql" }, "Migration SQL"), sql,
-      h("span", { id: "sql-help", class: "note" }, `Runs on ${d.Name} and all ${num(d.children_count)} children, all or nothing: `
+      h("span", { id: "sql-help", class: "note" }, `Runs on ${d.Name} and every one of its children, all or nothing: `
         + "first a dry-run on every database's real data (nothing changes if any fails), then the apply.")),
     h("div", { class: "row" },
       h("div", { class: "field" }, h("label", { for: "concurrency" }, "Batches at once (optional)"), conc),
@@ -441,6 +446,7 @@
         h("div", { class: "row" }, h("div", { class: "field" }, h("label", { for: "status-filter" }, "Show"), filter)),
         allBox));
     let lastStatus = null;
+    let lastFailures = 0;
     const tick = async () => {
       if (v !== view) return;
       let s;
@@ -463,14 +469,16 @@
           h("p", { class: "note" }, "SQLite's own error for each database the migration failed on."), failedTable);
       } else if (failures) {
         failedBox.querySelector("h2").textContent = `Failed databases (${num(failures)})`;
-        if (lastStatus !== s.status) failedTable.reload();
+        if (failures !== lastFailures || lastStatus !== s.status) failedTable.reload();
       } else {
         failedBox.replaceChildren(h("h2", { id: "failed-h" }, "Failed databases"), h("p", { class: "empty" }, "None so far."));
       }
       const running = !FINAL.has(s.status);
       if (running || lastStatus !== s.status) allTable.reload();
       lastStatus = s.status;
-      if (running) setTimeout(tick, POLL_MS);
+      lastFailures = failures;
+      // A summary counts every database of the job: a fleet's is polled less often (1 s per 10,000 databases).
+      if (running) setTimeout(tick, POLL_MS * Math.min(10, Math.max(1, Math.ceil(s.children_total / 10000))));
     };
     await tick();
   }

@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * The paged database list: {@code ?search=&limit=&cursor=} (with the list's {@code group}, {@code schema},
  * {@code type} filters) → {@code {"databases":[...], "next_cursor"}}, each database as the Platform API shows it
- * plus {@code size_bytes} and, for a schema database, {@code children_count}. Without any paging parameter the
+ * plus {@code size_bytes} and, in a list of schema databases ({@code type=schema}), {@code children_count}. Without any paging parameter the
  * list keeps the Platform API's unpaged shape, which {@code @tursodatabase/api} reads.
  */
 final class DatabaseListing {
@@ -56,7 +56,8 @@ final class DatabaseListing {
         for (Database d : page.items()) {
             ObjectNode n = ControlPlane.database(d, r);
             n.put("size_bytes", services.databases().fileSize(d.name()));
-            if (d.isSchema()) {
+            // A count reads the whole family: only for lists of schema databases, which show it.
+            if (d.isSchema() && query.kind() == DatabaseKind.SCHEMA) {
                 n.put("children_count", services.databases().countChildren(org, d.name()));
             }
             list.add(n);

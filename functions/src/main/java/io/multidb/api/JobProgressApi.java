@@ -16,10 +16,10 @@ import io.multidb.migrations.TaskStatus;
  * page at a time filtered by status.
  */
 final class JobProgressApi {
-    private final Services services;
+    private final JobProgress progress;
 
     JobProgressApi(Services services) {
-        this.services = services;
+        this.progress = new JobProgress(services.migrations());
     }
 
     static boolean handles(java.util.List<String> rest) {
@@ -33,7 +33,6 @@ final class JobProgressApi {
         if (!MigrationJob.isValidId(id)) {
             throw MultidbException.notFound("migration job '" + Names.printable(id) + "' does not exist");
         }
-        JobProgress progress = new JobProgress(services.migrations());
         return Responses.json(200, view.equals("summary")
                 ? summary(progress.summary(org, parent, id))
                 : databases(progress.tasks(org, parent, id, r.query().get("status"), r.query().get("cursor"),

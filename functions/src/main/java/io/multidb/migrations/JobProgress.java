@@ -42,7 +42,16 @@ public final class JobProgress {
     private static final Set<TaskStatus> DRY_RUN_DONE = EnumSet.complementOf(EnumSet.of(TaskStatus.PENDING));
     private static final Set<TaskStatus> FAILED = EnumSet.of(TaskStatus.DRY_RUN_FAILED, TaskStatus.FAILED);
 
+    /** Summaries of ended jobs, whose tasks no longer change: a finished fleet migration is counted once. */
+    private static final int ENDED_CACHE = 256;
     private final MigrationService migrations;
+    private final Map<String, Summary> ended = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Summary> eldest) {
+                    return size() > ENDED_CACHE;
+                }
+            });
 
     public JobProgress(MigrationService migrations) {
         this.migrations = Objects.requireNonNull(migrations);
@@ -66,6 +75,18 @@ public final class JobProgress {
 
     public Summary summary(String org, String parent, String jobId) {
         MigrationJob job = migrations.getJob(org, parent, jobId);
+        Summary known = ended.get(job.id());
+        if (known != null && known.job().equals(job)) {
+            return known;
+        }
+        Summary counted = count(job);
+        if (job.status().isFinal() && counted.complete()) {
+            ended.put(job.id(), counted);
+        }
+        return counted;
+    }
+
+    private Summary count(MigrationJob job) {
         Map<TaskStatus, Integer> counts = new EnumMap<>(TaskStatus.class);
         for (TaskStatus s : TaskStatus.values()) {
             counts.put(s, 0);
