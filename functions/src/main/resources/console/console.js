@@ -129,7 +129,13 @@
     async function load() {
       const mine = ++loading;
       try {
-        const page = await fetch(cursors[index]);
+        let page = await fetch(cursors[index]);
+        // The API bounds what one request reads: a filtered page can come back empty with more to read.
+        for (let hops = 0; !page.rows.length && page.next && hops < 20 && mine === loading; hops++) {
+          status.textContent = "Searching…";
+          cursors[index] = page.next;
+          page = await fetch(page.next);
+        }
         if (mine !== loading) return;
         body.replaceChildren();
         for (const row of page.rows) {

@@ -423,6 +423,8 @@ public final class DynamoCatalog implements Catalog {
 
     /** At most this many Query pages per list page, so that a filter matching little still answers promptly. */
     static final int PAGE_READS = 8;
+    /** Items per Query page when filters skip items of the organization's partition. */
+    static final int FILTERED_READ = 500;
 
     @Override
     public DatabasePage pageDatabases(String org, DatabaseQuery q) {
@@ -431,11 +433,15 @@ public final class DynamoCatalog implements Catalog {
         String pk = parent != null ? familyPk(org, parent) : orgPk(org);
         String prefix = parent != null ? CHILD_PREFIX : DB_PREFIX;
         Map<String, AttributeValue> start = q.cursor() == null ? null : key(pk, prefix + q.cursor());
+        // Filters the key cannot express (group, kind) skip items: read wider pages then, so that a list of a few
+        // standalone databases among thousands of children still fills in a request or two.
+        boolean skips = q.filter().group() != null || q.filter().schemaOnly() || q.kind() != null;
         List<Database> out = new ArrayList<>();
         for (int reads = 0; reads < PAGE_READS; reads++) {
             // One more than still wanted, so a full page knows whether another follows.
+            int wanted = q.limit() - out.size() + 1;
             QueryRequest request = queryRequest(pk, prefix + q.search()).exclusiveStartKey(start)
-                    .limit(q.limit() - out.size() + 1).build();
+                    .limit(skips && parent == null ? Math.max(wanted, FILTERED_READ) : wanted).build();
             QueryResponse response = call(what, () -> client.query(request));
             List<Map<String, AttributeValue>> items = response.items();
             List<Database> resolved = parent != null ? children(what, org, parent, items) : ready(items);
