@@ -4,7 +4,7 @@
 "use strict";
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
-  const W = 200, H = 40, COL = 250, ROW = 64, PAD = 16;
+  const W = 232, H = 40, COL = 272, ROW = 64, PAD = 16;
 
   function edges(states) {
     const out = [];
