@@ -36,7 +36,8 @@ public final class TaskLog {
     private static final Pattern SQLITE_CODE = Pattern.compile("SQLITE_[A-Z]+");
     private static final Emf.Directive STEP = Emf.directive(List.of(List.of("task")),
             List.of(new Emf.Metric("TaskDuration", Emf.Unit.MILLISECONDS)));
-    private static final Emf.Directive STEP_FAILED = Emf.directive(List.of(List.of("task")),
+    // Also without dimensions: the TaskFunctionErrors alarm subtracts the failures the handler saw from Lambda's Errors.
+    private static final Emf.Directive STEP_FAILED = Emf.directive(List.of(List.of("task"), List.of()),
             List.of(new Emf.Metric("TaskDuration", Emf.Unit.MILLISECONDS), new Emf.Metric("TaskFailures", Emf.Unit.COUNT)));
     private static final Emf.Directive STARTED = Emf.directive(List.of(List.of()),
             List.of(new Emf.Metric("MigrationsStarted", Emf.Unit.COUNT), new Emf.Metric("Batches", Emf.Unit.COUNT)));
