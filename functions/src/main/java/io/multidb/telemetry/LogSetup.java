@@ -5,7 +5,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
@@ -33,7 +32,8 @@ import net.logstash.logback.stacktrace.ShortenedThrowableConverter;
  * {@code AWS_LAMBDA_LOG_LEVEL} (what Lambda sets from the function's application log level), else INFO; system
  * property {@code multidb.log.format}, {@code MULTIDB_LOG_FORMAT}, else json.
  */
-@ConfiguratorRank(ConfiguratorRank.CUSTOM_TOP_PRIORITY)
+// No @ConfiguratorRank: reading an annotation makes a dynamic proxy (~80 classes, several ms of cold start), and
+// this is the only configurator on the class path, which logback runs before its XML-reading ones.
 public final class LogSetup extends ContextAwareBase implements Configurator {
     public static final String LEVEL_PROPERTY = "multidb.log.level";
     public static final String FORMAT_PROPERTY = "multidb.log.format";
