@@ -1,5 +1,8 @@
 package io.multidb.telemetry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +21,7 @@ import java.util.Map;
 public final class Emf {
     /** The namespace of every metric: {@code MULTIDB_METRICS_NAMESPACE}, else {@code multidb} (the stack sets it). */
     public static final String NAMESPACE = namespace();
+    private static final ObjectMapper WRITER = new ObjectMapper();
 
     public enum Unit {
         COUNT("Count"), MILLISECONDS("Milliseconds"), SECONDS("Seconds"), COUNT_PER_SECOND("Count/Second");
@@ -39,8 +43,11 @@ public final class Emf {
         }
     }
 
-    /** A CloudWatchMetrics entry, built once and shared by every event that reports these metrics. */
-    public record Directive(Map<String, Object> json) {
+    /**
+     * A CloudWatchMetrics entry, built once and shared by every event that reports these metrics; kept serialized
+     * (by Jackson, once) so that an event writes it as it is instead of walking its maps again.
+     */
+    public record Directive(Map<String, Object> json, RawValue serialized) {
     }
 
     private Emf() {
@@ -54,15 +61,19 @@ public final class Emf {
         List<Map<String, String>> ms = new ArrayList<>();
         metrics.forEach(m -> ms.add(m.json()));
         d.put("Metrics", List.copyOf(ms));
-        return new Directive(Map.copyOf(d));
+        try {
+            return new Directive(Map.copyOf(d), new RawValue(WRITER.writeValueAsString(d)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The {@code _aws} member of an event at this time (epoch milliseconds) reporting these directives. */
     public static Map<String, Object> aws(long timestampMillis, List<Directive> directives) {
         Map<String, Object> aws = new LinkedHashMap<>(4);
         aws.put("Timestamp", timestampMillis);
-        List<Map<String, Object>> list = new ArrayList<>(directives.size());
-        directives.forEach(d -> list.add(d.json()));
+        List<RawValue> list = new ArrayList<>(directives.size());
+        directives.forEach(d -> list.add(d.serialized()));
         aws.put("CloudWatchMetrics", list);
         return aws;
     }
