@@ -6,6 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -37,6 +39,10 @@ public final class RequestLog {
     public static final List<String> COUNTERS = List.of("Errors4xx", "Errors5xx", "Blocked", "StreamConflicts",
             "MetadataUnavailable", "MetadataThrottled");
     private static final boolean EMF = LogSetup.json();
+    /** How this project's own messages name a job ("migration job ID", "migrated by job ID", "(job ID"). */
+    private static final Pattern JOB_IN_MESSAGE = Pattern.compile("\\bjob ([a-z0-9][a-z0-9-]{0,79})\\b");
+    private static final List<String> JOB_CODES = List.of("SCHEMA_MIGRATION_FAILED", "SCHEMA_MIGRATION_RUNNING",
+            "BLOCKED", "CONFLICT");
     /** A refused request's message is logged up to this length: it can quote what the client sent. */
     public static final int ERROR_CHARS = 300;
 
@@ -70,6 +76,7 @@ public final class RequestLog {
                 if (!e.resultCodes.contains(code.asText())) {
                     e.resultCodes.add(code.asText());
                 }
+                e.jobFrom(code.asText(), r.path("error").path("message").asText(null));
             }
         }
     }
@@ -84,6 +91,7 @@ public final class RequestLog {
         private Throwable failure;
         private boolean throttled;
         private List<String> resultCodes;
+        private String jobId;
 
         private Event(long started, String requestId, String awsRequestId) {
             this.started = started;
@@ -98,11 +106,22 @@ public final class RequestLog {
         /** A refused request: its error code and message (the message the client is shown). */
         public void refused(String errorCode, String message, Throwable cause) {
             this.code = errorCode;
+            jobFrom(errorCode, message);
             this.error = message == null || message.length() <= ERROR_CHARS ? message
                     : message.substring(0, ERROR_CHARS - 1) + "…";
             for (Throwable t = cause; t != null; t = t.getCause()) {
                 if (t instanceof AwsServiceException a && a.isThrottlingException()) {
                     throttled = true;
+                }
+            }
+        }
+
+        /** The job a BLOCKED, CONFLICT or SCHEMA_MIGRATION_* answer names: the request's link to the job's events. */
+        private void jobFrom(String errorCode, String message) {
+            if (jobId == null && message != null && JOB_CODES.contains(errorCode)) {
+                Matcher m = JOB_IN_MESSAGE.matcher(message);
+                if (m.find()) {
+                    jobId = m.group(1);
                 }
             }
         }
@@ -138,7 +157,9 @@ public final class RequestLog {
                 add(b, "database", route.database());
                 add(b, "schema_database", route.schemaDatabase());
                 add(b, "group", route.group());
-                add(b, "job_id", route.jobId());
+                add(b, "job_id", route.jobId() != null ? route.jobId() : jobId);
+            } else {
+                add(b, "job_id", jobId);
             }
             b.addKeyValue("Requests", 1).addKeyValue("Latency", latency);
             List<Emf.Metric> counters = null;

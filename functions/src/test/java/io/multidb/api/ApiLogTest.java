@@ -131,4 +131,27 @@ class ApiLogTest {
                     .doesNotContain(TestApi.ADMIN).doesNotContain(secret);
         }
     }
+
+    @Test
+    void aWriteThatBecomesAMigrationAndAWriteItBlocksNameTheJob() {
+        api.schemaDatabase("app", "default");
+        api.run("app", TestApi.ADMIN, "CREATE TABLE n(x)");
+        api.child("one", "default", "app");
+        logs.close();
+        logs = new LogCapture();
+        send(TestApi.sql("app", TestApi.ADMIN, TestApi.pipeline("ALTER TABLE n ADD COLUMN y")), "req-mig");
+        JsonNode started = onlyEvent();
+        assertThat(started.get("code").asText()).isEqualTo("SCHEMA_MIGRATION_RUNNING"); // the fake workflow never runs
+        String job = started.get("job_id").asText();
+        assertThat(job).isNotBlank();
+
+        logs.close();
+        logs = new LogCapture();
+        send(TestApi.sql("one", TestApi.ADMIN, TestApi.pipeline("INSERT INTO n(x) VALUES (1)")), "req-blocked");
+        JsonNode blocked = onlyEvent();
+        assertThat(blocked.get("code").asText()).isEqualTo("BLOCKED");
+        assertThat(blocked.get("job_id").asText()).isEqualTo(job);
+        assertThat(blocked.get("Blocked").asInt()).isEqualTo(1);
+        assertThat(LogCapture.assertEmf(blocked)).contains("Blocked");
+    }
 }

@@ -62,7 +62,7 @@ final class Monitoring {
         var machine = workflow.stateMachine;
         Duration five = Duration.minutes(5);
         alarm(scope, "MigrationExecutionsFailed", "A schema-migration execution failed (Step Functions "
-                        + "ExecutionsFailed): the workflow itself broke, not a migration that rolled back cleanly.",
+                        + "ExecutionsFailed): a job that failed, rolled back or was aborted, or a broken workflow.",
                 machine.metricFailed(sum(five)), 1);
         alarm(scope, "MigrationExecutionsTimedOut", "A schema-migration execution hit the state machine's "
                 + "timeout (ExecutionsTimedOut).", machine.metricTimedOut(sum(five)), 1);
