@@ -8,6 +8,7 @@ import io.multidb.databases.Names;
 import io.multidb.sql.SqlService;
 import io.multidb.common.MultidbException;
 import io.multidb.sql.PipelineResult;
+import io.multidb.telemetry.RequestLog;
 import java.util.List;
 
 /**
@@ -49,6 +50,7 @@ final class DataPlane {
         r.requireJsonBody(MAX_BODY);
         PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()),
                 new SqlService.Caller(grant.writeRefusalCode(), grant.writeRefusalMessage()));
+        RequestLog.pipelineResults(result.body());
         return Responses.json(200, result.body());
     }
 

@@ -85,6 +85,7 @@ class FunctionsTest {
         common.put("MULTIDB_DATA_ROOT", "/mnt/data");
         common.put("MULTIDB_TABLE", ref(s.logicalId(s.stack.storage.table)));
         common.put("MULTIDB_ORG", "default");
+        common.put("MULTIDB_METRICS_NAMESPACE", "multidb/Multidb");
         assertThat(function(s.stack.taskFunction)).containsEntry("Environment", Map.of("Variables", common));
 
         Map<String, Object> api = new LinkedHashMap<>(common);
@@ -142,7 +143,7 @@ class FunctionsTest {
             assertThat(function(fn)).containsEntry("LoggingConfig", Map.of(
                     "LogFormat", "JSON",
                     "LogGroup", ref(s.logicalId(fn.logGroup())),
-                    "ApplicationLogLevel", "INFO",
+                    "ApplicationLogLevel", Synthesized.ref(Functions.LOG_LEVEL_PARAMETER), // default INFO
                     "SystemLogLevel", "WARN"));
         }
     }
