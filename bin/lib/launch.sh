@@ -1,0 +1,44 @@
+# Shared by bin/multidb-local and bin/multidb: build a module's jar and runtime classpath when needed, so a start
+# with nothing changed runs no build tool. Needs ROOT (the repository, found from the script's own path) and log().
+# Usage: ensure_built MODULE   → sets JAR and CLASSPATH (the module's jar first).
+
+module_jar() {
+  compgen -G "$ROOT/$1/target/multidb-$1-*.jar" | grep -v -e '-sources\.jar$' -e '-tests\.jar$' | head -n 1 || true
+}
+
+module_up_to_date() {
+  local module="$1" target="$ROOT/$1/target"
+  local jar stamp="$target/.multidb-built" ref
+  jar="$(module_jar "$module")"
+  [ -f "$target/classpath.txt" ] && [ -n "$jar" ] || return 1
+  # Every jar on the recorded classpath must still exist (a cleaned module or ~/.m2 needs a build).
+  local entry entries
+  IFS=':' read -r -a entries < "$target/classpath.txt" || true
+  for entry in "${entries[@]}"; do
+    [ -e "$entry" ] || return 1
+  done
+  # Any build input newer than the last build (this launcher's, or a Maven reactor's that wrote the jar)?
+  ref="$jar"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$jar" ]; then ref="$stamp"; fi
+  local newer
+  newer="$(cd "$ROOT" && find pom.xml ./*/pom.xml ./*/src/main -newer "$ref" -print -quit 2>/dev/null)"
+  [ -z "$newer" ]
+}
+
+ensure_built() {
+  local module="$1"
+  if [ ! -d "$ROOT/node_modules" ] && [ "$module" = local ]; then
+    command -v npm >/dev/null || { log "npm is needed once to install the emulators (node_modules): install Node.js and npm"; exit 1; }
+    log "installing Node tools (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  fi
+  if ! module_up_to_date "$module"; then
+    command -v mvn >/dev/null || { log "Maven (mvn) is needed once to build $module: install Maven 3.8+"; exit 1; }
+    log "building (mvn package, tests skipped; once, and again after a source changes)"
+    (cd "$ROOT" && mvn -B -q -DskipTests -pl "$module" -am package) >&2
+    touch "$ROOT/$module/target/.multidb-built"
+  fi
+  JAR="$(module_jar "$module")"
+  [ -n "$JAR" ] || { log "the build did not produce $module/target/multidb-$module-*.jar"; exit 1; }
+  CLASSPATH="$JAR:$(cat "$ROOT/$module/target/classpath.txt")"
+}

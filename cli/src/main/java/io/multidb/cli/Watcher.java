@@ -1,0 +1,158 @@
+package io.multidb.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Follows a migration job until it ends: on a terminal a live bar redrawn in place (phase, children done / failed
+ * / total, rate, elapsed, ETA); without one (CI, a pipe) one plain line per phase. Then the summary.
+ */
+final class Watcher {
+    private static final int MAX_FAILED_SHOWN = 20;
+
+    private final Migrations migrations;
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final int width;
+    private final LongSupplier nanos;
+
+    Watcher(Migrations migrations, PrintWriter out, boolean terminal, int width, LongSupplier nanos) {
+        this.migrations = migrations;
+        this.out = out;
+        this.terminal = terminal;
+        this.width = Math.max(60, width);
+        this.nanos = nanos;
+    }
+
+    /** Polls until the job has ended and returns its last snapshot. */
+    Migrations.Snapshot follow(String parent, String id) {
+        long start = nanos.getAsLong();
+        String phase = null;
+        long phaseStart = start;
+        int phaseDoneAtStart = 0;
+        boolean barShown = false;
+        Migrations.Snapshot s;
+        while (true) {
+            s = migrations.snapshot(parent, id);
+            if (!s.running()) {
+                break;
+            }
+            Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
+            long now = nanos.getAsLong();
+            if (!p.name().equals(phase)) {
+                if (terminal && barShown) {
+                    out.print("\r\033[K");
+                    out.println(phaseDone(phase, now - phaseStart));
+                } else if (!terminal) {
+                    out.println("migration " + id + ": " + p.name() + " (" + p.total() + " children)");
+                }
+                phase = p.name();
+                phaseStart = now;
+                phaseDoneAtStart = p.done();
+            }
+            if (terminal) {
+                out.print("\r" + bar(p, now - start, now - phaseStart, p.done() - phaseDoneAtStart) + "\033[K");
+                barShown = true;
+            }
+            out.flush();
+            sleep(Duration.ofMillis(Math.max(200, 50L * s.pages())));
+        }
+        if (terminal && barShown) {
+            out.print("\r\033[K");
+            out.println(phaseDone(phase, nanos.getAsLong() - phaseStart));
+        }
+        out.flush();
+        return s;
+    }
+
+    private static String phaseDone(String phase, long nanos) {
+        return String.format(Locale.ROOT, "%-9s done in %s", phase, clock(nanos));
+    }
+
+    /** One line: {@code apply     [#####-----]  120/400  failed 0  85.3/s  elapsed 0:02  ETA 0:03}. */
+    String bar(Migrations.Phase p, long elapsedNanos, long phaseNanos, int doneInPhase) {
+        double seconds = phaseNanos / 1e9;
+        double rate = seconds > 0.2 ? doneInPhase / seconds : 0;
+        String eta = p.total() > 0 && p.done() >= p.total() ? "0:00"
+                : rate > 0 ? clock((long) ((p.total() - p.done()) / rate * 1e9)) : "--:--";
+        int digits = Math.max(1, String.valueOf(p.total()).length());
+        String counts = p.total() == 0 ? "listing children" : String.format(Locale.ROOT, "%" + digits + "d/%d", p.done(), p.total());
+        String tail = String.format(Locale.ROOT, " %s  failed %d  %6.1f/s  elapsed %s  ETA %s", counts, p.failed(),
+                rate, clock(elapsedNanos), eta);
+        String head = String.format(Locale.ROOT, "%-9s ", p.name());
+        int cells = Math.max(10, Math.min(40, width - 1 - head.length() - tail.length() - 2));
+        int filled = p.total() == 0 ? 0 : (int) Math.min(cells, (long) cells * p.done() / p.total());
+        return head + "[" + "#".repeat(filled) + "-".repeat(cells - filled) + "]" + tail;
+    }
+
+    static String clock(long nanos) {
+        long s = Math.max(0, nanos / 1_000_000_000L);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    /** The end: status, versions, time, failed children with their SQLite errors. Returns the exit code. */
+    static int summary(Migrations.Snapshot s, String parent, PrintWriter out) {
+        JsonNode job = s.job();
+        String status = s.status();
+        long from = job.path("from_version").asLong();
+        long to = job.path("to_version").asLong();
+        Duration took = s.took();
+        String time = took == null ? "" : " in " + seconds(took);
+        int children = s.counts().total();
+        if (status.equals("succeeded")) {
+            out.println("migration " + s.id() + " succeeded" + time + ": version " + from + " → " + to + " on "
+                    + parent + " and " + children + " " + (children == 1 ? "child" : "children"));
+            return 0;
+        }
+        if (Migrations.isRunning(status)) {
+            out.println("migration " + s.id() + " is still " + status + ": follow it with `multidb migrations watch "
+                    + parent + " " + s.id() + "`");
+            return 0;
+        }
+        out.println("migration " + s.id() + " " + status + time + ": version stays " + from + " (not " + to + ")");
+        out.println("  " + describeOutcome(status));
+        if (job.path("error").isTextual()) {
+            out.println("  error: " + job.path("error").asText());
+        }
+        JsonNode failed = job.path("failed_children");
+        if (failed.size() > 0) {
+            out.println("  failed children (" + failed.size() + "):");
+            int shown = 0;
+            for (JsonNode f : failed) {
+                if (shown++ == MAX_FAILED_SHOWN) {
+                    out.println("    … and " + (failed.size() - MAX_FAILED_SHOWN) + " more (--json lists them all)");
+                    break;
+                }
+                out.println("    " + f.path("database").asText() + ": " + f.path("error").asText());
+            }
+        }
+        out.println("  once the cause is fixed: multidb migrations retry " + parent + " " + s.id());
+        return CliException.FAILED;
+    }
+
+    private static String describeOutcome(String status) {
+        return switch (status) {
+            case "failed" -> "the dry-run found a problem and nothing changed anywhere";
+            case "rolled_back" -> "a child failed after the dry-run; every changed child was restored";
+            case "aborted" -> "stopped on request before the parent changed";
+            default -> "no database was changed";
+        };
+    }
+
+    static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+}
