@@ -35,6 +35,10 @@ ensure_built() {
   if ! module_up_to_date "$module"; then
     command -v mvn >/dev/null || { log "Maven (mvn) is needed once to build $module: install Maven 3.8+"; exit 1; }
     log "building (mvn package, tests skipped; once, and again after a source changes)"
+    # Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every run: allow it quietly there.
+    if "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1; then
+      export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+    fi
     (cd "$ROOT" && mvn -B -q -DskipTests -pl "$module" -am package) >&2
     touch "$ROOT/$module/target/.multidb-built"
   fi

@@ -40,6 +40,8 @@ final class Shell {
     private final SqlSession session;
     private final Api api;
     private final PrintWriter out;
+    /** Errors go here: standard error when run on a script, the terminal in a session. */
+    private final PrintWriter err;
     private final boolean terminal;
     private final int columns;
     /** The database is a schema database (writes may become migrations); null: unknown (the token cannot tell). */
@@ -49,11 +51,12 @@ final class Shell {
     private boolean quit;
     private int errors;
 
-    Shell(SqlSession session, Api api, Boolean schema, PrintWriter out, boolean terminal, int columns) {
+    Shell(SqlSession session, Api api, Boolean schema, PrintWriter out, PrintWriter err, boolean terminal, int columns) {
         this.session = session;
         this.api = api;
         this.schema = schema;
         this.out = out;
+        this.err = err;
         this.terminal = terminal;
         this.columns = columns;
     }
@@ -116,10 +119,16 @@ final class Shell {
                 show(execute(sql));
             } catch (CliException e) {
                 errors++;
-                out.println("Error: " + e.getMessage());
+                error("" + e.getMessage());
             }
             out.flush();
         }
+    }
+
+    private void error(String message) {
+        out.flush();
+        err.println("Error: " + message);
+        err.flush();
     }
 
     // ---- dot-commands
@@ -163,14 +172,14 @@ final class Shell {
                     case "" -> out.println("current mode: " + mode.name().toLowerCase(Locale.ROOT));
                     default -> {
                         errors++;
-                        out.println("Error: .mode takes table, csv or json");
+                        error(".mode takes table, csv or json");
                     }
                 }
             }
             case ".read" -> {
                 if (arg.isEmpty()) {
                     errors++;
-                    out.println("Error: .read needs a file: .read FILE");
+                    error(".read needs a file: .read FILE");
                     return;
                 }
                 String text;
@@ -178,18 +187,18 @@ final class Shell {
                     text = Files.readString(Path.of(arg), StandardCharsets.UTF_8);
                 } catch (NoSuchFileException e) {
                     errors++;
-                    out.println("Error: no such file: " + arg);
+                    error("no such file: " + arg);
                     return;
                 } catch (IOException e) {
                     errors++;
-                    out.println("Error: cannot read " + arg + ": " + e.getMessage());
+                    error("cannot read " + arg + ": " + e.getMessage());
                     return;
                 }
                 runText(text);
             }
             default -> {
                 errors++;
-                out.println("Error: unknown command " + parts[0] + " (.help lists them)");
+                error("unknown command " + parts[0] + " (.help lists them)");
             }
         }
         out.flush();
@@ -275,8 +284,8 @@ final class Shell {
     }
 
     private void announce(String job, int children) {
-        out.println("this change became migration " + job + " of " + session.database() + " and its " + children
-                + (children == 1 ? " child" : " children") + ":");
+        out.println("this change became migration " + job + " of " + session.database() + " and its "
+                + (children == 0 ? "" : children + " ") + (children == 1 ? "child" : "children") + ":");
         out.flush();
     }
 
@@ -332,7 +341,7 @@ final class Shell {
         }
         if (o instanceof SqlSession.Failure f) {
             errors++;
-            out.println("Error: " + f.code() + ": " + f.message());
+            error("" + f.code() + ": " + f.message());
             return;
         }
         SqlSession.Rows r = (SqlSession.Rows) o;

@@ -44,7 +44,7 @@ final class ShellCommand extends Base {
         Io io = io();
         try (SqlSession session = new SqlSession(api, name)) {
             if (sql != null || !io.stdinTty()) {
-                Shell shell = new Shell(session, api, schema, io.out(), io.stdoutTty(), io.columns());
+                Shell shell = new Shell(session, api, schema, io.out(), io.err(), io.stdoutTty(), io.columns());
                 applyMode(shell);
                 String text = sql != null ? sql : new String(io.in().readAllBytes(), StandardCharsets.UTF_8);
                 shell.runText(text);
@@ -75,7 +75,7 @@ final class ShellCommand extends Base {
             JsonNode d = api.get(api.org("/databases/" + Api.enc(name))).path("database");
             return d.path("is_schema").asBoolean();
         } catch (CliException e) {
-            if (e.httpStatus() == 401 || e.httpStatus() == 403) {
+            if (e.httpStatus() == 403) {
                 return null;
             }
             if (e.httpStatus() == 404) {
@@ -88,7 +88,7 @@ final class ShellCommand extends Base {
     private int interactive(Api api, SqlSession session, Boolean schema) throws IOException {
         try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
             PrintWriter out = terminal.writer();
-            Shell shell = new Shell(session, api, schema, out, true, terminal.getWidth() > 0 ? terminal.getWidth() : 80);
+            Shell shell = new Shell(session, api, schema, out, out, true, terminal.getWidth() > 0 ? terminal.getWidth() : 80);
             applyMode(shell);
             String prompt = name + "> ";
             LineReader reader = LineReaderBuilder.builder()

@@ -30,42 +30,57 @@ final class Watcher {
     /** Polls until the job has ended and returns its last snapshot. */
     Migrations.Snapshot follow(String parent, String id) {
         long start = nanos.getAsLong();
-        String phase = null;
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        String current = null;
         long phaseStart = start;
         int phaseDoneAtStart = 0;
-        boolean barShown = false;
         Migrations.Snapshot s;
         while (true) {
             s = migrations.snapshot(parent, id);
+            Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
+            long now = nanos.getAsLong();
+            // Every phase the job has gone through, also one that began and ended between two looks.
+            for (String phase : phases(s.status())) {
+                if (seen.contains(phase) || (!terminal && phase.equals("starting"))) {
+                    continue;
+                }
+                if (terminal && current != null) {
+                    out.print("\r\033[K");
+                    out.println(phaseDone(current, now - phaseStart));
+                } else if (!terminal) {
+                    out.println("migration " + id + ": " + phase + " (" + s.counts().total() + " children)");
+                }
+                seen.add(phase);
+                current = phase;
+                phaseStart = now;
+                phaseDoneAtStart = phase.equals(p.name()) ? p.done() : 0;
+            }
             if (!s.running()) {
                 break;
             }
-            Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
-            long now = nanos.getAsLong();
-            if (!p.name().equals(phase)) {
-                if (terminal && barShown) {
-                    out.print("\r\033[K");
-                    out.println(phaseDone(phase, now - phaseStart));
-                } else if (!terminal) {
-                    out.println("migration " + id + ": " + p.name() + " (" + p.total() + " children)");
-                }
-                phase = p.name();
-                phaseStart = now;
-                phaseDoneAtStart = p.done();
-            }
             if (terminal) {
                 out.print("\r" + bar(p, now - start, now - phaseStart, p.done() - phaseDoneAtStart) + "\033[K");
-                barShown = true;
             }
             out.flush();
             sleep(Duration.ofMillis(Math.max(200, 50L * s.pages())));
         }
-        if (terminal && barShown) {
+        if (terminal && current != null) {
             out.print("\r\033[K");
-            out.println(phaseDone(phase, nanos.getAsLong() - phaseStart));
+            out.println(phaseDone(current, nanos.getAsLong() - phaseStart));
         }
         out.flush();
         return s;
+    }
+
+    /** The phases a job in this status has gone through, the current one last. */
+    static java.util.List<String> phases(String status) {
+        return switch (status) {
+            case "pending" -> java.util.List.of("starting");
+            case "dry_running", "failed" -> java.util.List.of("starting", "dry-run");
+            case "applying", "succeeded" -> java.util.List.of("starting", "dry-run", "apply");
+            case "rolling_back", "rolled_back" -> java.util.List.of("starting", "dry-run", "apply", "rollback");
+            default -> java.util.List.of("starting");
+        };
     }
 
     private static String phaseDone(String phase, long nanos) {

