@@ -39,10 +39,24 @@ ensure_built() {
     if "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1; then
       export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
     fi
-    (cd "$ROOT" && mvn -B -q -DskipTests -pl "$module" -am package) >&2
+    (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl "$module" -am package) >&2
     touch "$ROOT/$module/target/.multidb-built"
   fi
   JAR="$(module_jar "$module")"
   [ -n "$JAR" ] || { log "the build did not produce $module/target/multidb-$module-*.jar"; exit 1; }
   CLASSPATH="$JAR:$(cat "$ROOT/$module/target/classpath.txt")"
+}
+
+# The JVM runs some programs by name (JLine runs `test -t 1` to tell a terminal from a pipe): with this
+# repository's bin/ on PATH that would be bin/test. Drop it from the PATH the JVM sees.
+drop_own_bin_from_path() {
+  local clean="" d parts
+  IFS=':' read -r -a parts <<< "$PATH"
+  for d in "${parts[@]}"; do
+    if [ -n "$d" ] && [ "$(cd "$d" 2>/dev/null && pwd -P)" = "$(cd "$ROOT/bin" && pwd -P)" ]; then
+      continue
+    fi
+    clean="${clean:+$clean:}$d"
+  done
+  export PATH="$clean"
 }

@@ -154,7 +154,7 @@ final class Migrations {
     record Phase(String name, int done, int failed, int total) {
         static Phase of(String status, Counts c) {
             return switch (status) {
-                case "pending" -> new Phase("starting", 0, 0, c.total());
+                case "pending" -> new Phase("starting", 0, 0, 0); // the children are still being listed
                 case "dry_running" -> new Phase("dry-run", c.total() - c.pending(), c.dryRunFailed(), c.total());
                 case "applying" -> new Phase("apply", c.applied() + c.failed() + c.restored(), c.failed(), c.total());
                 case "rolling_back" -> new Phase("rollback", c.restored(), 0, c.restored() + c.applied());

@@ -221,7 +221,7 @@ final class Shell {
             Migrations.Snapshot running = runningJob();
             if (running != null) {
                 followed = running.id();
-                announce(followed, running.counts().total());
+                announce(followed);
                 Migrations.Snapshot end = watcher().follow(session.database(), followed);
                 if (Watcher.summary(end, session.database(), out) != 0) {
                     errors++;
@@ -277,15 +277,14 @@ final class Shell {
             return null;
         }
         if (o instanceof SqlSession.Rows && ranAs != null) {
-            announce(ranAs.id(), ranAs.counts().total());
+            announce(ranAs.id());
             Watcher.summary(ranAs, session.database(), out);
         }
         return o;
     }
 
-    private void announce(String job, int children) {
-        out.println("this change became migration " + job + " of " + session.database() + " and its "
-                + (children == 0 ? "" : children + " ") + (children == 1 ? "child" : "children") + ":");
+    private void announce(String job) {
+        out.println("this change became migration " + job + " of " + session.database() + " and its children:");
         out.flush();
     }
 

@@ -130,10 +130,10 @@ final class Watcher {
         }
         out.println("migration " + s.id() + " " + status + time + ": version stays " + from + " (not " + to + ")");
         out.println("  " + describeOutcome(status));
-        if (job.path("error").isTextual()) {
+        JsonNode failed = job.path("failed_children");
+        if (job.path("error").isTextual() && failed.isEmpty()) { // else it repeats the children's errors
             out.println("  error: " + job.path("error").asText());
         }
-        JsonNode failed = job.path("failed_children");
         if (failed.size() > 0) {
             out.println("  failed children (" + failed.size() + "):");
             int shown = 0;
