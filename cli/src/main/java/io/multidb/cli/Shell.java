@@ -228,10 +228,13 @@ final class Shell {
                 }
             }
             SqlSession.Outcome o = join(call);
-            if (followed != null && o instanceof SqlSession.Failure f && f.code().startsWith("SCHEMA_MIGRATION_")) {
-                return null; // the summary said how it ended
+            if (followed == null) {
+                return followIfMigration(o, null);
             }
-            return followed != null ? null : followIfMigration(o, null);
+            if (o instanceof SqlSession.Failure f && !f.code().startsWith("SCHEMA_MIGRATION_")) {
+                return o; // not this write's migration (e.g. BLOCKED by another one): say why it was refused
+            }
+            return null; // the summary said how it ended
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");

@@ -15,12 +15,16 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The client against a live local runtime started as a user starts it ({@code bin/multidb-local} from a
  * directory outside the repository): commands in process for speed, {@code bin/multidb} as a process from that
- * directory, and the interactive shell and the progress bar in a real terminal (tmux).
+ * directory, and the interactive shell and the progress bar in a real terminal (tmux). The tests run side by
+ * side, each on databases of its own.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CliIT {
     /** The apply on this child fails after its dry-run passed: the rollback path (a fault hook of the runtime). */
     private static final String DOOMED = "doomed-c2";
@@ -78,12 +82,16 @@ class CliIT {
         assertThat(Api.JSON.readTree(ok(rt.run("db", "show", "fam-a", "--json")).out()).path("schema").asText()).isEqualTo("fam");
 
         // A script on standard input: a statement over several lines, an error that does not end the session.
-        String script = "INSERT INTO notes(body)\n  VALUES ('one;two');\nSELEC 1;\n.tables\nSELECT id, body\nFROM notes ORDER BY id;\n";
+        Path more = elsewhere.resolve("more.sql");
+        Files.writeString(more, "INSERT INTO notes(body) VALUES ('from a file');\n");
+        String script = "INSERT INTO notes(body)\n  VALUES ('one;two');\nSELEC 1;\n.tables\n.read " + more
+                + "\nSELECT id, body\nFROM notes ORDER BY id;\n";
         LiveRuntime.Result r = rt.runWith(Map.of(), script, "db", "shell", "fam-a");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).startsWith("Error: SQL_PARSE_ERROR:");
-        assertThat(r.out()).contains("notes\n").contains("| 1  | seed    |").contains("| 2  | one;two |");
-        assertThat(ok(rt.run("db", "shell", "fam-a", "--mode", "csv", "SELECT count(*) AS n FROM notes")).out()).isEqualTo("n\n2\n");
+        assertThat(r.out()).contains("notes\n").contains("| 1  | seed        |").contains("| 2  | one;two     |")
+                .contains("| 3  | from a file |");
+        assertThat(ok(rt.run("db", "shell", "fam-a", "--mode", "csv", "SELECT count(*) AS n FROM notes")).out()).isEqualTo("n\n3\n");
         assertThat(ok(rt.run("db", "shell", "fam-b", "--mode", "json", "SELECT body FROM notes")).out().strip())
                 .isEqualTo("[{\"body\":\"seed\"}]");
         // DDL on a child is refused with the service's code; the shell says it and exits 1.
