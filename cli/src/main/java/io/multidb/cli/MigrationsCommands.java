@@ -13,6 +13,11 @@ final class MigrationsCommands extends Container {
 
     /** Follows the job with the bar (unless noWait) and prints the summary; the exit code says how it ended. */
     static int followOrPrint(Base cmd, Migrations m, String parent, String id, boolean noWait, boolean json, String started) {
+        return followOrPrint(cmd, m, parent, id, noWait, json, started, true);
+    }
+
+    static int followOrPrint(Base cmd, Migrations m, String parent, String id, boolean noWait, boolean json, String started,
+                             boolean justStarted) {
         Io io = cmd.io();
         if (noWait) {
             if (json) {
@@ -28,7 +33,7 @@ final class MigrationsCommands extends Container {
         }
         Watcher w = new Watcher(m, json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : cmd.out(),
                 io.stdoutTty(), io.columns(), System::nanoTime);
-        Migrations.Snapshot s = w.follow(parent, id);
+        Migrations.Snapshot s = w.follow(parent, id, justStarted);
         if (json) {
             cmd.printJson(s.job());
             return s.status().equals("succeeded") || s.running() ? 0 : CliException.FAILED;
@@ -150,7 +155,7 @@ final class MigrationsCommands extends Container {
                     id = latest.path("job_id").asText();
                 }
             }
-            return followOrPrint(this, m, parent, id, false, json, "watching migration " + id + " on " + parent);
+            return followOrPrint(this, m, parent, id, false, json, "watching migration " + id + " on " + parent, false);
         }
     }
 

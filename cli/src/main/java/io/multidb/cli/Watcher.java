@@ -29,14 +29,57 @@ final class Watcher {
 
     /** Polls until the job has ended and returns its last snapshot. */
     Migrations.Snapshot follow(String parent, String id) {
+        return follow(parent, id, true);
+    }
+
+    /**
+     * @param started the client has just started the job: show its phases even if it ended before the first look
+     *                (for a job only watched, an ended one gets the summary alone)
+     */
+    Migrations.Snapshot follow(String parent, String id, boolean started) {
+        // Ctrl-C stops watching, not the job: say so, and how to watch again.
+        Thread hint = new Thread(() -> {
+            out.println();
+            out.println("stopped watching; migration " + id + " goes on: multidb migrations watch " + parent + " " + id);
+            out.flush();
+        }, "multidb-watch-hint");
+        boolean hooked = addHook(hint);
+        try {
+            return poll(parent, id, started);
+        } finally {
+            if (hooked) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hint);
+                } catch (IllegalStateException e) {
+                    // shutting down: the hint runs
+                }
+            }
+        }
+    }
+
+    private static boolean addHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private Migrations.Snapshot poll(String parent, String id, boolean started) {
         long start = nanos.getAsLong();
         java.util.List<String> seen = new java.util.ArrayList<>();
         String current = null;
         long phaseStart = start;
         int phaseDoneAtStart = 0;
         Migrations.Snapshot s;
+        boolean first = true;
         while (true) {
             s = migrations.snapshot(parent, id);
+            if (first && !started && !s.running()) {
+                break; // ended before the first look: only the summary to show
+            }
+            first = false;
             Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
             long now = nanos.getAsLong();
             // Every phase the job has gone through, also one that began and ended between two looks.
