@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * bench.work        scratch directory, emptied first (default bench/target/bench-work)
  * bench.lambdaJar   the shaded Lambda jar (default functions/target/multidb-functions-*-lambda.jar)
  * bench.costDoc     where the cost model is written (default docs/cost-model.md; "" for nowhere)
+ * bench.http        true: only SQL over HTTP against its floor with wrk ({@link HttpFloorBench}); bench.rounds,
+ *                   bench.seconds, bench.warm shape it
  * </pre>
  */
 public final class Bench {
@@ -34,6 +36,21 @@ public final class Bench {
         if (Boolean.getBoolean("bench.reportOnly")) {
             report(Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath(),
                     System.getProperty("bench.costDoc", "docs/cost-model.md"));
+            return;
+        }
+        if (Boolean.getBoolean("bench.http")) {
+            Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
+            Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
+            deleteTree(work);
+            Files.createDirectories(work);
+            Files.createDirectories(out);
+            PrintStream err = System.err;
+            System.setErr(new PrintStream(new FileOutputStream(out.resolve("runtime-http.log").toFile()), true));
+            try {
+                HttpFloorBench.main(work, out, System.out);
+            } finally {
+                System.setErr(err);
+            }
             return;
         }
         boolean quick = Boolean.getBoolean("bench.quick");

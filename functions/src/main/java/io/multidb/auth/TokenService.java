@@ -255,11 +255,18 @@ public final class TokenService {
         return new MultidbException(ErrorKind.UNAUTHORIZED, message);
     }
 
-    private static byte[] sha256(String s) {
+    /** Looking the algorithm up in the providers cost more than the hash itself, on every request. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    });
+
+    private static byte[] sha256(String s) {
+        MessageDigest d = SHA256.get();
+        d.reset();
+        return d.digest(s.getBytes(StandardCharsets.UTF_8));
     }
 }
