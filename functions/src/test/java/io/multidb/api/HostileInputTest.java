@@ -483,7 +483,9 @@ class HostileInputTest {
             c.refused(mr[0] + " " + mr[1], () -> ApiEvents.request(mr[0], TestApi.v1(mr[1])).bearer(TestApi.ADMIN), 405);
         }
         c.refused("POST on the jobs endpoint", () -> ApiEvents.post("/db/tpl/v1/jobs").bearer(TestApi.ADMIN), 405);
-        for (String path : List.of("/db/plain/v3/pipeline", "/db/plain/v2/pipeline/x", "/db/plain/v2", "/db/plain",
+        c.refused("POST on the version probe", () -> ApiEvents.post("/db/plain/v2").bearer(TestApi.ADMIN).json(pipeline),
+                405);
+        for (String path : List.of("/db/plain/v3/pipeline", "/db/plain/v2/pipeline/x", "/db/plain/v3", "/db/plain",
                 "/db/plain/", "/db", "/db/", "/db/plain/v2/PIPELINE", "/db/plain/v2/execute",
                 "/DB/plain/v2/pipeline", "/v2/whatever", "/", "", "//", "///", "/health/x", "/HEALTH", "/%2e%2e/health",
                 "/db/plain/v2/pipeline/..", "/db/plain/v2/pipeline%2f..", "/db/v2/pipeline", "/db//v2/pipeline")) {
