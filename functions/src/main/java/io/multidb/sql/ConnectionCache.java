@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.sqlite.ProgressHandler;
 import org.sqlite.SQLiteConnection;
+import org.sqlite.core.CoreStatement;
 import org.sqlite.core.DB;
 
 /**
@@ -83,6 +84,23 @@ public final class ConnectionCache {
         }
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getLong(1) : 0;
+        } finally {
+            reset(ps);
+        }
+    }
+
+    /**
+     * Ends a statement's run: a kept statement left mid-way would hold its read transaction, count as "in progress"
+     * (VACUUM refuses to run then) and keep its bindings. Closing the result set does not always reset it in
+     * sqlite-jdbc (not after the last row of a one-row query, for one), so it is reset here, always.
+     */
+    static void reset(PreparedStatement ps) {
+        try {
+            if (!ps.isClosed()) {
+                ((CoreStatement) ps).pointer.safeRunInt((d, p) -> d.reset(p));
+            }
+        } catch (SQLException ignored) {
+            // finalized meanwhile: nothing runs any more
         }
     }
 

@@ -185,6 +185,7 @@ final class StatementRunner {
                     // the statement is already finalized
                 }
             }
+            ConnectionCache.reset(ps);
             if (bound) {
                 clearBindings(ps); // a cached statement must not keep the request's values alive
             }

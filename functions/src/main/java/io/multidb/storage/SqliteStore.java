@@ -263,6 +263,9 @@ public final class SqliteStore implements AutoCloseable {
         config.setBusyTimeout((int) options.busyTimeout().toMillis());
         config.enforceForeignKeys(true);
         config.enableLoadExtension(false);
+        // Otherwise sqlite-jdbc runs its own SELECT last_insert_rowid() after every INSERT (a statement prepared and
+        // left open per INSERT, which also keeps a kept statement "in progress"); nothing here reads those keys.
+        config.setGetGeneratedKeys(false);
         return (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
     }
 

@@ -786,7 +786,11 @@ class HostileInputTest {
     private static void protocolResults(Cases c) {
         c.in("data-plane error results");
         Supplier<String> admin = () -> TestApi.ADMIN;
-        c.sql("describe (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1\"}]}", "NOT_SUPPORTED");
+        c.sql("describe (Hrana 2)", "plain", admin, "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1\"}]}", "ok");
+        c.sql("describe of an ATTACH", "plain", admin,
+                "{\"requests\":[{\"type\":\"describe\",\"sql\":\"ATTACH 'x' AS x\"}]}", "STATEMENT_NOT_ALLOWED");
+        c.sql("describe of a refused pragma", "plain", admin,
+                "{\"requests\":[{\"type\":\"describe\",\"sql\":\"PRAGMA writable_schema=1\"}]}", "STATEMENT_NOT_ALLOWED");
         c.sql("get_autocommit (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"get_autocommit\"}]}", "NOT_SUPPORTED");
         c.sql("is_autocommit condition (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":"
                 + "[{\"condition\":{\"type\":\"is_autocommit\"},\"stmt\":{\"sql\":\"SELECT 1\"}}]}}]}", "NOT_SUPPORTED");
