@@ -105,10 +105,10 @@ final class HttpFloorBench {
     /** Medians over the rounds. */
     private static ObjectNode summary(ArrayNode runs) {
         ObjectNode s = Api.JSON.createObjectNode();
-        for (String f : List.of("per_s", "p50_us", "p99_us")) {
+        for (String f : List.of("per_s", "p50_us", "p99_us", "cpu_us_per_request")) {
             double[] v = new double[runs.size()];
             for (int i = 0; i < v.length; i++) {
-                v[i] = runs.get(i).get(f).asDouble();
+                v[i] = runs.get(i).path(f).asDouble();
             }
             java.util.Arrays.sort(v);
             s.put(f, Stats.round(v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2, 0));
@@ -175,6 +175,9 @@ final class HttpFloorBench {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
     private static final Pattern REQS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern P = Pattern.compile("^P(\\d+) (\\d+)$", Pattern.MULTILINE);
     private static final Pattern ERR = Pattern.compile("^ERRORS (\\d+)$", Pattern.MULTILINE);
@@ -183,6 +186,7 @@ final class HttpFloorBench {
     private ObjectNode wrk(String url, Path lua, int connections, int threads, double secs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections,
                 "-d" + Math.max(1, Math.round(secs)) + "s", "--timeout", "10s", "-s", lua.toString(), url));
+        long cpu0 = OS.getProcessCpuTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor((long) secs + 60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -193,7 +197,13 @@ final class HttpFloorBench {
         if (!m.find()) {
             throw new IllegalStateException("no Requests/sec in wrk's output: " + text);
         }
+        long cpu = OS.getProcessCpuTime() - cpu0;
         r.put("per_s", Stats.round(Double.parseDouble(m.group(1)), 0));
+        Matcher total = TOTAL.matcher(text);
+        if (total.find()) {
+            // This JVM's CPU (both servers live here, only one is loaded at a time; wrk is another process).
+            r.put("cpu_us_per_request", Stats.round(cpu / 1e3 / Math.max(1, Long.parseLong(total.group(1))), 1));
+        }
         Matcher pm = P.matcher(text);
         while (pm.find()) {
             r.put("p" + pm.group(1) + "_us", Long.parseLong(pm.group(2)));
@@ -236,14 +246,16 @@ final class HttpFloorBench {
         ObjectNode r = new HttpFloorBench(log, work, rounds, secs, warm).run();
         Files.writeString(out.resolve("http-floor.json"), r.toPrettyString() + "\n");
         StringBuilder md = new StringBuilder();
-        md.append("| configuration | multidb req/s | floor req/s | ratio | multidb p50 / p99 µs | floor p50 / p99 µs |\n");
-        md.append("|---|---:|---:|---:|---:|---:|\n");
+        md.append("| configuration | multidb req/s | floor req/s | ratio | multidb p50 / p99 µs | floor p50 / p99 µs "
+                + "| CPU µs/request multidb / floor |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         r.get("configs").properties().forEach(e -> {
             var m = e.getValue().get("multidb");
             var f = e.getValue().get("floor");
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f× | %d / %d | %d / %d |%n", e.getKey(),
-                    m.get("per_s").asDouble(), f.get("per_s").asDouble(), e.getValue().get("ratio").asDouble(),
-                    m.get("p50_us").asLong(), m.get("p99_us").asLong(), f.get("p50_us").asLong(), f.get("p99_us").asLong()));
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f× | %d / %d | %d / %d | %.0f / %.0f |%n",
+                    e.getKey(), m.get("per_s").asDouble(), f.get("per_s").asDouble(), e.getValue().get("ratio").asDouble(),
+                    m.get("p50_us").asLong(), m.get("p99_us").asLong(), f.get("p50_us").asLong(), f.get("p99_us").asLong(),
+                    m.get("cpu_us_per_request").asDouble(), f.get("cpu_us_per_request").asDouble()));
         });
         md.append("\nload average: start ").append(r.get("load_average_start").asText()).append("; end ")
                 .append(r.get("load_average_end").asText()).append("\n");

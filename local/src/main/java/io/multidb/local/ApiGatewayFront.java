@@ -392,7 +392,6 @@ public final class ApiGatewayFront implements AutoCloseable {
         return dot < 0 ? host : host.substring(0, dot);
     }
 
-    /** An X-Ray style trace id, as API Gateway adds one. */
     /** The formatted time of the last second seen: formatting it for every request showed in the profile. */
     private record Stamp(long second, String text) {
     }
@@ -408,6 +407,7 @@ public final class ApiGatewayFront implements AutoCloseable {
         return s.text();
     }
 
+    /** An X-Ray style trace id, as API Gateway adds one. */
     private static String traceId(Instant now) {
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
