@@ -65,7 +65,7 @@ public final class ColdStartMain {
     }
 
     /** The event API Gateway's HTTP API (payload 2.0) delivers for the request. */
-    private static APIGatewayV2HTTPEvent event(String path, String token, String body) {
+    static APIGatewayV2HTTPEvent event(String path, String token, String body) {
         APIGatewayV2HTTPEvent e = new APIGatewayV2HTTPEvent();
         e.setVersion("2.0");
         e.setRouteKey("$default");

@@ -60,6 +60,7 @@ final class HttpFloorBench {
             sql.setUp();
             Path copy = work.resolve("floor.db");
             Files.copy(rt.databaseFile(SqlHttpBench.CHILD), copy);
+            out.set("api_handler_alone", handlerAlone(rt, sql.token()));
             try (FloorServer floor = new FloorServer(copy, 32)) {
                 String path = "/db/" + SqlHttpBench.CHILD + "/v2/pipeline";
                 String subjectUrl = "http://127.0.0.1:" + rt.port() + path;
@@ -101,6 +102,63 @@ final class HttpFloorBench {
         out.put("load_average_end", loadAverage());
         return out;
     }
+
+    /**
+     * The same point SELECT through {@code ApiHandler.handleRequest} alone, in this JVM, on one thread: what a Lambda
+     * invocation costs past the runtime's own event decoding (no HTTP server, no event conversion). A handler of its
+     * own, wired from the environment as Lambda's init wires it, on the runtime's metadata and files.
+     */
+    private ObjectNode handlerAlone(BenchRuntime rt, String token) throws Exception {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put("MULTIDB_DATA_ROOT", rt.sqliteRoot().toString());
+        env.put("MULTIDB_TABLE", "multidb");
+        env.put("MULTIDB_DYNAMODB_ENDPOINT", rt.dynamoEndpoint().toString());
+        env.put("MULTIDB_ORG", BenchRuntime.ORG);
+        env.put("MULTIDB_ADMIN_TOKEN", rt.adminToken);
+        env.put("AWS_REGION", "us-east-1");
+        io.multidb.api.ApiHandler handler = new io.multidb.api.ApiHandler(io.multidb.api.Wiring.fromEnvironment(env));
+        String path = "/db/" + SqlHttpBench.CHILD + "/v2/pipeline";
+        var events = new com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent[1000];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = ColdStartMain.event(path, token, SqlHttpBench.selectBody(1 + i));
+        }
+        ObjectNode r = Api.JSON.createObjectNode();
+        long end = System.nanoTime() + (long) (warmSeconds * 1e9);
+        int i = 0;
+        while (System.nanoTime() < end) {
+            handler.handleRequest(events[i++ % events.length], null);
+        }
+        long[] lat = new long[200_000];
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        long stop = t0 + (long) (seconds * 1e9);
+        int n = 0;
+        while (n < lat.length) {
+            long a = System.nanoTime();
+            if (a >= stop) {
+                break;
+            }
+            var resp = handler.handleRequest(events[i++ % events.length], null);
+            lat[n++] = System.nanoTime() - a;
+            if (resp.getStatusCode() != 200 || resp.getBody().contains("\"type\":\"error\"")) {
+                throw new IllegalStateException("ApiHandler answered " + resp.getStatusCode() + ": " + resp.getBody());
+            }
+        }
+        long wall = System.nanoTime() - t0;
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+        long[] sorted = java.util.Arrays.copyOf(lat, n);
+        java.util.Arrays.sort(sorted);
+        r.put("requests", n);
+        r.put("per_s_one_thread", Stats.round(n / (wall / 1e9), 0));
+        r.put("p50_us", Stats.round(Stats.sortedPercentile(sorted, 50) / 1e3, 1));
+        r.put("p99_us", Stats.round(Stats.sortedPercentile(sorted, 99) / 1e3, 1));
+        r.put("cpu_us_per_request", Stats.round(cpu / 1e3 / Math.max(1, n), 1));
+        r.put("load", loadAverage());
+        log.println("  ApiHandler alone, 1 thread: " + r);
+        return r;
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Medians over the rounds. */
     private static ObjectNode summary(ArrayNode runs) {
@@ -257,6 +315,8 @@ final class HttpFloorBench {
                     m.get("p50_us").asLong(), m.get("p99_us").asLong(), f.get("p50_us").asLong(), f.get("p99_us").asLong(),
                     m.get("cpu_us_per_request").asDouble(), f.get("cpu_us_per_request").asDouble()));
         });
+        md.append("\nApiHandler alone (in process, 1 thread, the point SELECT): ").append(r.get("api_handler_alone"))
+                .append("\n");
         md.append("\nload average: start ").append(r.get("load_average_start").asText()).append("; end ")
                 .append(r.get("load_average_end").asText()).append("\n");
         Files.writeString(out.resolve("http-floor.md"), md.toString());

@@ -24,8 +24,9 @@ final class PipelineSession {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** SQL texts split and analysed before, shared by every request: the tokenizer showed in the profile. */
     private static final Map<String, List<SqlStatement>> PARSED = new ConcurrentHashMap<>();
-    private static final int MAX_PARSED = 2_048;
-    private static final int MAX_PARSED_LENGTH = 4_096;
+    private static final int MAX_PARSED = 1_024;
+    /** Longer texts are split again each time: bounds the memory the cache holds (tokens included). */
+    private static final int MAX_PARSED_LENGTH = 1_024;
 
     private final StatementRunner runner;
     /** null: streams off (a transaction cannot outlive the request). */
