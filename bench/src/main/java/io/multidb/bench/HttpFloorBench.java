@@ -61,6 +61,9 @@ final class HttpFloorBench {
             Path copy = work.resolve("floor.db");
             Files.copy(rt.databaseFile(SqlHttpBench.CHILD), copy);
             out.set("api_handler_alone", handlerAlone(rt, sql.token()));
+            if (Boolean.getBoolean("bench.handlerOnly")) {
+                return out;
+            }
             try (FloorServer floor = new FloorServer(copy, 32)) {
                 String path = "/db/" + SqlHttpBench.CHILD + "/v2/pipeline";
                 String subjectUrl = "http://127.0.0.1:" + rt.port() + path;
@@ -302,6 +305,10 @@ final class HttpFloorBench {
         double secs = Double.parseDouble(System.getProperty("bench.seconds", "6"));
         double warm = Double.parseDouble(System.getProperty("bench.warm", "20"));
         ObjectNode r = new HttpFloorBench(log, work, rounds, secs, warm).run();
+        if (Boolean.getBoolean("bench.handlerOnly")) {
+            Files.writeString(out.resolve("api-handler-alone.json"), r.toPrettyString() + "\n");
+            return;
+        }
         Files.writeString(out.resolve("http-floor.json"), r.toPrettyString() + "\n");
         StringBuilder md = new StringBuilder();
         md.append("| configuration | multidb req/s | floor req/s | ratio | multidb p50 / p99 µs | floor p50 / p99 µs "
