@@ -61,9 +61,11 @@ final class Functions {
     /**
      * C1 only: the JVM skips the C2 compiler, whose compile threads compete with the first requests for the one
      * vCPU; short API invocations never run long enough to profit from C2. Not set on the task function, whose
-     * long batches do.
+     * long batches do. The sqlite-jdbc flags load its native library from where Lambda unpacked the jar, instead of
+     * copying it out of the jar into /tmp at every cold start (sqlite-jdbc falls back to that if it is missing).
      */
-    static final String API_JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+    static final String API_JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+            + " -Dorg.sqlite.lib.path=/var/task/org/sqlite/native/Linux/aarch64 -Dorg.sqlite.lib.name=libsqlitejdbc.so";
 
     /** A function with what surrounds it. */
     record Deployed(Function function, Alias alias, Role role, LogGroup logGroup) {

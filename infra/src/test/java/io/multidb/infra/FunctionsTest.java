@@ -92,7 +92,8 @@ class FunctionsTest {
         api.put("MULTIDB_STATE_MACHINE_ARN", ref(s.logicalId(s.stack.workflow.stateMachine)));
         api.put("MULTIDB_ADMIN_TOKEN_SECRET", ref(s.logicalId(s.stack.adminToken)));
         api.put("MULTIDB_SIGNING_KEY_SECRET", ref(s.logicalId(s.stack.signingKey)));
-        api.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        api.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+                + " -Dorg.sqlite.lib.path=/var/task/org/sqlite/native/Linux/aarch64 -Dorg.sqlite.lib.name=libsqlitejdbc.so");
         assertThat(function(s.stack.apiFunction)).containsEntry("Environment", Map.of("Variables", api));
     }
 

@@ -317,7 +317,7 @@ public final class ApiGatewayFront implements AutoCloseable {
         context.setApiId("local");
         context.setDomainName(domainName);
         context.setDomainPrefix(domainPrefix(domainName));
-        context.setTime(REQUEST_TIME.format(now));
+        context.setTime(requestTime(now));
         context.setTimeEpoch(now.toEpochMilli());
         context.setHttp(http);
         context.setRequestId(requestId);
@@ -388,6 +388,21 @@ public final class ApiGatewayFront implements AutoCloseable {
         }
         int dot = host.indexOf('.');
         return dot < 0 ? host : host.substring(0, dot);
+    }
+
+    /** The formatted time of the last second seen: formatting it for every request showed in the profile. */
+    private record Stamp(long second, String text) {
+    }
+
+    private static volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "");
+
+    static String requestTime(Instant now) {
+        Stamp s = stamp;
+        if (s.second() != now.getEpochSecond()) {
+            s = new Stamp(now.getEpochSecond(), REQUEST_TIME.format(now));
+            stamp = s;
+        }
+        return s.text();
     }
 
     /** An X-Ray style trace id, as API Gateway adds one. */
