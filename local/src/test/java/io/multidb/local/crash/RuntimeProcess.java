@@ -96,10 +96,15 @@ final class RuntimeProcess implements AutoCloseable {
         return pgid;
     }
 
-    /** SIGKILL to the whole process group at once, then waits until no process of the group is left. */
-    void powerOff() throws IOException, InterruptedException {
+    /**
+     * SIGKILL to the whole process group at once, then waits until no process of the group is left. Returns how
+     * many processes the group had (the JVM and its Node children).
+     */
+    int powerOff() throws IOException, InterruptedException {
+        int members = membersOf(pgid).size();
         killGroup(pgid);
         process.waitFor();
+        return members;
     }
 
     @Override
