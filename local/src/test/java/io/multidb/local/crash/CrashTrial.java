@@ -64,7 +64,7 @@ final class CrashTrial {
         APPLY_CHILDREN,
         /** 0-20 ms after progress shows every child applied: the parent's apply, the finish. */
         APPLY_PARENT,
-        /** 0-10 ms after the parent's file is seen at the new version (read-only, every 5 ms): the finish. */
+        /** 0-3 ms after the parent's file is seen at the new version (read-only, every 2 ms): the finish. */
         PARENT_COMMITTED,
         /** 0-50 ms after the job is seen rolling back. */
         ROLLBACK,
@@ -321,7 +321,7 @@ final class CrashTrial {
             }
             if (spec.point() == KillPoint.PARENT_COMMITTED) {
                 String at = parentCommitted(c, jobId, deadline);
-                delay = rnd.nextInt(11);
+                delay = rnd.nextInt(4);
                 seen = at;
                 break;
             }
@@ -365,13 +365,13 @@ final class CrashTrial {
             } catch (java.sql.SQLException busy) {
                 // being written: look again
             }
-            if (i % 20 == 19) {
+            if (i % 50 == 49) {
                 JsonNode job = c.get(c.migrations(PARENT) + "/" + jobId).expect(200).body();
                 if (!RUNNING.contains(job.path("status").asText())) {
                     return describe(job) + ", the job ended before the kill point";
                 }
             }
-            Thread.sleep(5);
+            Thread.sleep(2);
         }
         return "kill point not reached in 60 s";
     }
