@@ -221,6 +221,22 @@ public final class DynamoMigrationStore implements MigrationStore {
                 .map(MigrationItems::toBatch);
     }
 
+    /** One BatchGetItem (strongly consistent) for both: a batch step's first read. */
+    @Override
+    public JobAndBatch getJobAndBatch(String org, String jobId, int batch) {
+        Optional<MigrationJob> job = Optional.empty();
+        Optional<TaskBatch> found = Optional.empty();
+        for (Map<String, AttributeValue> item : batchGet("reading job " + jobId + " and its batch " + batch,
+                List.of(jobKey(org, jobId), batchKey(jobId, batch)))) {
+            if (MigrationItems.TYPE_JOB.equals(str(item, CatalogItems.TYPE))) {
+                job = Optional.of(MigrationItems.toJob(item));
+            } else {
+                found = Optional.of(MigrationItems.toBatch(item));
+            }
+        }
+        return new JobAndBatch(job, found);
+    }
+
     @Override
     public boolean recordBatch(TaskBatch batch) {
         String what = "recording batch " + batch.batch() + " of job " + batch.jobId();

@@ -111,9 +111,9 @@ public final class MigrationSteps {
 
     /** The migration on the parent's real data, rolled back. DRY_RUN_FAILED with SQLite's error. */
     public void dryRunParent(String org, String jobId) {
-        MigrationJob job = running(org, jobId, EnumSet.of(JobStatus.DRY_RUNNING));
-        TaskBatch parent = batch(job, MigrationTask.PARENT_BATCH);
-        List<ChildFailure> failed = step(parent, t -> {
+        Started s = start(org, jobId, MigrationTask.PARENT_BATCH, EnumSet.of(JobStatus.DRY_RUNNING));
+        MigrationJob job = s.job();
+        List<ChildFailure> failed = step(s.batch(), t -> {
             String error = migrator.dryRun(t.database(), job);
             return t.with(error == null ? TaskStatus.DRY_RUN_OK : TaskStatus.DRY_RUN_FAILED, error, job.fromVersion());
         }, () -> false);
@@ -124,8 +124,9 @@ public final class MigrationSteps {
 
     /** The migration on each child of one batch, rolled back; every outcome recorded; DRY_RUN_FAILED naming them. */
     public void dryRunBatch(String org, String jobId, int batch) {
-        MigrationJob job = running(org, jobId, EnumSet.of(JobStatus.DRY_RUNNING));
-        List<ChildFailure> failed = step(batch(job, batch), t -> {
+        Started s = start(org, jobId, batch, EnumSet.of(JobStatus.DRY_RUNNING));
+        MigrationJob job = s.job();
+        List<ChildFailure> failed = step(s.batch(), t -> {
             String error = migrator.dryRun(t.database(), job);
             return t.with(error == null ? TaskStatus.DRY_RUN_OK : TaskStatus.DRY_RUN_FAILED, error, job.fromVersion());
         }, () -> false);
@@ -139,9 +140,10 @@ public final class MigrationSteps {
      * new children at the first failure; APPLY_FAILED naming the failures.
      */
     public void applyBatch(String org, String jobId, int batch) {
-        MigrationJob job = toApplying(org, jobId);
+        Started s = toApplying(org, jobId, batch);
+        MigrationJob job = s.job();
         AtomicBoolean stop = new AtomicBoolean();
-        List<ChildFailure> failed = step(batch(job, batch), t -> {
+        List<ChildFailure> failed = step(s.batch(), t -> {
             if (t.status() == TaskStatus.APPLIED) {
                 return t;
             }
@@ -160,7 +162,8 @@ public final class MigrationSteps {
 
     /** Once every child is applied: the parent, which makes the job's outcome final. */
     public void applyParent(String org, String jobId) {
-        MigrationJob job = toApplying(org, jobId);
+        Started s = toApplying(org, jobId, MigrationTask.PARENT_BATCH);
+        MigrationJob job = s.job();
         List<ChildFailure> notApplied = new ArrayList<>();
         ending.forEachBatch(job, b -> b.tasks().stream()
                 .filter(t -> !t.isParent() && t.status() != TaskStatus.APPLIED)
@@ -169,7 +172,7 @@ public final class MigrationSteps {
         if (!notApplied.isEmpty()) {
             throw new MigrationStepFailed(APPLY_FAILED, JobEnding.describe(notApplied, "are not migrated"));
         }
-        List<ChildFailure> failed = step(batch(job, MigrationTask.PARENT_BATCH), t -> {
+        List<ChildFailure> failed = step(s.batch(), t -> {
             try {
                 migrator.apply(t.database(), job.schemaDb(), job, false);
                 return t.with(TaskStatus.APPLIED, null, job.toVersion());
@@ -253,18 +256,36 @@ public final class MigrationSteps {
                 "job " + job.id() + " has no batch " + batch + ": was it prepared?"));
     }
 
+    /** A batch step's job and batch, read together (one round trip). */
+    private record Started(MigrationJob job, TaskBatch batch) {
+    }
+
+    /** The job (checked: not aborted, in one of {@code allowed}) and one of its batches. */
+    private Started start(String org, String jobId, int batch, Set<JobStatus> allowed) {
+        MigrationStore.JobAndBatch read = store.getJobAndBatch(org, jobId, batch);
+        MigrationJob job = read.job().orElseThrow(() -> new MigrationStepFailed(NOT_RUNNING, "no job " + jobId));
+        if (job.abortRequested()) {
+            throw new MigrationStepFailed(ABORTED, "job " + jobId + " was aborted");
+        }
+        requireStatus(job, allowed);
+        TaskBatch b = read.batch().orElseThrow(() -> new MigrationStepFailed(NOT_RUNNING,
+                "job " + jobId + " has no batch " + batch + ": was it prepared?"));
+        return new Started(job, b);
+    }
+
     /**
      * The job, moved to applying if it was dry-running, with its phase in the family's lock file started (a no-op
-     * once stopped: a job that began rolling back never applies again).
+     * once stopped: a job that began rolling back never applies again), and one of its batches.
      */
-    private MigrationJob toApplying(String org, String jobId) {
-        MigrationJob job = running(org, jobId, EnumSet.of(JobStatus.DRY_RUNNING, JobStatus.APPLYING));
+    private Started toApplying(String org, String jobId, int batch) {
+        Started s = start(org, jobId, batch, EnumSet.of(JobStatus.DRY_RUNNING, JobStatus.APPLYING));
+        MigrationJob job = s.job();
         if (job.status() == JobStatus.DRY_RUNNING) {
             store.updateJob(job.withStatus(JobStatus.APPLYING), EnumSet.of(JobStatus.DRY_RUNNING));
             job = running(org, jobId, EnumSet.of(JobStatus.APPLYING));
         }
         families.startApplying(job.schemaDb(), jobId);
-        return job;
+        return new Started(job, s.batch());
     }
 
     private MigrationJob running(String org, String jobId, Set<JobStatus> allowed) {

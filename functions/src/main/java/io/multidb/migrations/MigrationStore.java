@@ -45,6 +45,15 @@ public interface MigrationStore {
 
     Optional<TaskBatch> getBatch(String jobId, int batch);
 
+    /** A job and one of its batches, as every batch step starts: empty parts where either is missing. */
+    record JobAndBatch(Optional<MigrationJob> job, Optional<TaskBatch> batch) {
+    }
+
+    /** Reads a job and one of its batches together (adapters may do it in one round trip). */
+    default JobAndBatch getJobAndBatch(String org, String jobId, int batch) {
+        return new JobAndBatch(getJob(org, jobId), getBatch(jobId, batch));
+    }
+
     /**
      * Writes a step's outcomes of a batch. A rollback's write ({@code batch.rolledBack()}) always lands; any other
      * is written only if no rollback wrote the batch before, and returns false (nothing written) otherwise.

@@ -286,6 +286,23 @@ public abstract class MigrationStoreContract {
     }
 
     @Test
+    void aJobAndOneOfItsBatchesAreReadTogether() {
+        schema("app");
+        MigrationJob job = job(org, "app", Instant.parse("2025-03-01T10:00:00Z"));
+        store().createJob(job);
+        TaskBatch b = batch(job.id(), 2, "c1", "c2");
+        store().putBatches(List.of(b));
+
+        MigrationStore.JobAndBatch both = store().getJobAndBatch(org, job.id(), 2);
+        assertThat(both.job()).contains(job);
+        assertThat(both.batch()).contains(b);
+        MigrationStore.JobAndBatch noBatch = store().getJobAndBatch(org, job.id(), 3);
+        assertThat(noBatch.job()).contains(job);
+        assertThat(noBatch.batch()).isEmpty();
+        assertThat(store().getJobAndBatch(org, UUID.randomUUID().toString(), 2).job()).isEmpty();
+    }
+
+    @Test
     void aRollbacksRecordIsNeverOverwrittenByAnotherStep() {
         String jobId = UUID.randomUUID().toString();
         TaskBatch b = batch(jobId, 0, "a", "b");
