@@ -4,7 +4,6 @@ import io.multidb.api.ApiHandler;
 import io.multidb.api.Wiring;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
-import io.multidb.emulators.Dynalite;
 import io.multidb.emulators.StepFunctionsLocal;
 import io.multidb.local.lambda.LambdaInvokeFront;
 import io.multidb.tasks.MigrationTaskHandler;
@@ -39,6 +38,7 @@ public final class LocalRuntime implements AutoCloseable {
     private ApiGatewayFront front;
     private StepFunctionsLocal stepFunctions;
     private URI dynamoEndpoint;
+    private SupervisedDynalite dynalite;
 
     LocalRuntime(LocalConfig config, PrintStream log) {
         this.config = config;
@@ -84,7 +84,8 @@ public final class LocalRuntime implements AutoCloseable {
     static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> buildHandler(
             LocalConfig config, LocalRuntime runtime, Map<String, String> faults) throws Exception {
         Path data = config.dataDir();
-        Dynalite dynalite = runtime.register(Dynalite.start(data.resolve("dynalite"), 0));
+        SupervisedDynalite dynalite = runtime.register(SupervisedDynalite.start(data.resolve("dynalite"), runtime.log));
+        runtime.dynalite = dynalite;
         Map<String, String> env = new HashMap<>();
         env.put("MULTIDB_DATA_ROOT", data.resolve("sqlite").toString());
         env.put("MULTIDB_TABLE", "multidb");
@@ -160,6 +161,16 @@ public final class LocalRuntime implements AutoCloseable {
     /** The local DynamoDB (dynalite) the handlers use: for tools that read the metadata (the benchmarks). */
     public URI dynamoEndpoint() {
         return dynamoEndpoint;
+    }
+
+    /** The running dynalite process (a child of this JVM, started again if it exits): for the restart tests. */
+    public long dynalitePid() {
+        return dynalite.pid();
+    }
+
+    /** How many times dynalite exited by itself and was started again. */
+    public int dynaliteRestarts() {
+        return dynalite.restarts();
     }
 
     /** Blocks until {@link #close()} has run. */

@@ -84,4 +84,40 @@ class LocalRuntimeTest {
                     .contains("baseUrl: \"http://127.0.0.1:" + runtime.port() + "/v1/\"");
         }
     }
+
+    @Test
+    void dynalite_killed_under_a_running_runtime_is_started_again_with_its_data() throws Exception {
+        try (LocalRuntime runtime = LocalRuntime.start(config());
+             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            String token = runtime.config().adminToken();
+            URI groups = runtime.baseUri().resolve("v1/organizations/local/groups");
+            assertThat(post(client, groups, token, "{\"name\":\"before\",\"location\":\"eu-west-1\"}")).isEqualTo(200);
+            long first = runtime.dynalitePid();
+
+            ProcessHandle.of(first).orElseThrow().destroyForcibly();
+            ProcessHandle.of(first).ifPresent(p -> p.onExit().join());
+
+            // The handlers' clients retry; whatever the timing, a request made after the restart succeeds and
+            // sees what was written before the kill (the tables live in dynalite's data directory).
+            int status = 0;
+            for (int i = 0; i < 100 && status != 200; i++) {
+                status = post(client, groups, token, "{\"name\":\"after" + i + "\",\"location\":\"eu-west-1\"}");
+                if (status != 200) {
+                    Thread.sleep(100); // dynalite takes about a second to start
+                }
+            }
+            assertThat(status).isEqualTo(200);
+            assertThat(runtime.dynaliteRestarts()).isEqualTo(1);
+            assertThat(runtime.dynalitePid()).isNotEqualTo(first);
+            HttpResponse<String> list = client.send(HttpRequest.newBuilder(groups)
+                    .header("authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(list.body()).contains("\"before\"");
+        }
+    }
+
+    private static int post(HttpClient client, URI uri, String token, String json) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri).header("authorization", "Bearer " + token)
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
 }
