@@ -1,0 +1,118 @@
+// The local runtime as the soak drives it: started in a process group of its own (so that a SIGKILL of the group
+// takes the JVM and its Node children, dynalite and the Step Functions emulator, at once), killed, started again
+// on the same port and data directory, and its dynalite child found by pid to be killed alone.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+
+export class Runtime {
+  constructor({ root, port, dataDir, logFile, token, env }) {
+    Object.assign(this, { root, port, dataDir, logFile, token, env });
+    this.base = `http://127.0.0.1:${port}`;
+    this.child = null;
+    this.exited = null;
+  }
+
+  /** Spawns bin/multidb-local (already built) and resolves once the control plane answers 200. */
+  async start(timeoutMs = 120_000) {
+    const out = fs.openSync(this.logFile, "a");
+    fs.writeSync(out, `\n===== soak: starting the runtime at ${new Date().toISOString()}\n`);
+    const child = spawn(path.join(this.root, "bin/multidb-local"), ["--port", String(this.port), "--data-dir", this.dataDir], {
+      detached: true, // setsid: the runtime leads a new process group, which holds its emulators too
+      stdio: ["ignore", out, out],
+      env: { ...process.env, ...this.env, MULTIDB_ADMIN_TOKEN: this.token },
+    });
+    fs.closeSync(out);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the runtime exited while starting (see ${this.logFile})`);
+      }
+      try {
+        const r = await fetch(`${this.base}/v1/organizations/local/groups`, {
+          headers: { authorization: `Bearer ${this.token}` },
+          signal: AbortSignal.timeout(5000),
+        });
+        await r.arrayBuffer();
+        if (r.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await delay(100); // nothing to wait on but the port: poll
+    }
+    throw new Error(`the runtime did not answer within ${timeoutMs} ms (see ${this.logFile})`);
+  }
+
+  /** SIGKILL to the whole process group: the JVM, dynalite, the Step Functions emulator. */
+  async kill() {
+    process.kill(-this.child.pid, "SIGKILL");
+    await this.exited;
+    // The Node children die with the group; wait until none of them holds the data directory any more.
+    await this.#awaitGroupGone(10_000);
+  }
+
+  /** SIGTERM (the runtime's shutdown hook stops its emulators), SIGKILL after a grace period. */
+  async stop(graceMs = 20_000) {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    process.kill(-this.child.pid, "SIGTERM");
+    const done = await Promise.race([this.exited.then(() => true), delay(graceMs).then(() => false)]);
+    if (!done) process.kill(-this.child.pid, "SIGKILL");
+    await this.exited;
+    await this.#awaitGroupGone(10_000).catch(() => {});
+  }
+
+  /** The runtime's dynalite child (its command line runs dynalite's cli.js): { pid, port }, or null. */
+  dynalite() {
+    for (const pid of childrenOf(this.child.pid)) {
+      const cmd = readCmdline(pid);
+      if (cmd.includes("dynalite") && cmd.includes("cli.js")) {
+        const port = Number((/--port (\d+)/.exec(cmd) ?? [])[1]);
+        return { pid, port };
+      }
+    }
+    return null;
+  }
+
+  async #awaitGroupGone(timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(-this.child.pid, 0);
+      } catch {
+        return; // ESRCH: no process left in the group
+      }
+      await delay(50);
+    }
+    throw new Error(`process group ${this.child.pid} still alive ${timeoutMs} ms after the kill`);
+  }
+}
+
+function childrenOf(pid) {
+  const out = [];
+  let tasks = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").trim();
+      if (s) out.push(...s.split(/\s+/).map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+function readCmdline(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
