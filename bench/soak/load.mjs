@@ -29,13 +29,29 @@ export class Load {
     this.recent = databases.map(() => []);
     this.httpStatus = new Map(); // HTTP status -> count (every response the clients got)
     this.serverErrors = []; // bodies of the first 5xx answers
+    this.httpErrors = new Map(); // "status code" -> { count, sample body, sample request }
     this.stopping = false;
     const fetchCounting = async (input, init) => {
+      // The request's body, read before it is sent, to name what an answer other than 200 was for.
+      const sent = (input instanceof Request ? input.clone().text() : Promise.resolve(init?.body)).catch(() => "");
       const res = await fetch(input, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       this.httpStatus.set(res.status, (this.httpStatus.get(res.status) ?? 0) + 1);
-      if (res.status >= 500 && this.serverErrors.length < 20) {
+      if (res.status !== 200) {
+        // Which answers were not 200, by status and code (a 4xx must be the client's doing, a 5xx is a bug).
         const body = await res.clone().text();
-        this.serverErrors.push({ t: this.now(), status: res.status, body: body.slice(0, 500) });
+        let code = "";
+        try {
+          code = JSON.parse(body).code ?? "";
+        } catch {
+          // not JSON
+        }
+        const key = `${res.status} ${code}`;
+        const seen = this.httpErrors.get(key) ?? { count: 0, sample: body.slice(0, 300), request: requestOf(input, await sent) };
+        seen.count++;
+        this.httpErrors.set(key, seen);
+        if (res.status >= 500 && this.serverErrors.length < 20) {
+          this.serverErrors.push({ t: this.now(), status: res.status, body: body.slice(0, 500) });
+        }
       }
       return res;
     };
@@ -124,6 +140,21 @@ export class Load {
       }
     }
   }
+}
+
+/** A short description of a request (its URL path and the request types in a pipeline), for the error table. */
+function requestOf(input, body) {
+  const url = typeof input === "string" ? input : input.url;
+  let types = "";
+  if (typeof body === "string") {
+    try {
+      const j = JSON.parse(body);
+      types = (j.requests ?? []).map((r) => r.type).join("+") + (j.baton ? " (with a baton)" : "");
+    } catch {
+      // not JSON
+    }
+  }
+  return `${new URL(url).pathname} ${types}`.trim();
 }
 
 export const OP_NAMES = ["read", "write", "batch", "transaction"];

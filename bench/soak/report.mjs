@@ -119,6 +119,7 @@ export function summarize({ load, migrations, events, verification, loadEnd, dat
     loadAverageAtEnd: loadAverage.map(round), operations: load.ops.length,
     okPerSecondOverall: round(load.ops.filter((o) => o[4] === "ok").length / (loadEnd / 1000)),
     classes, perOp, errors: errorRows, httpStatus: http, serverErrors: load.serverErrors,
+    httpErrors: [...load.httpErrors.entries()].map(([k, e]) => ({ answer: k, ...e })).sort((a, b) => b.count - a.count),
     migrations: migrations.map((m) => ({ k: m.k, kind: m.kind, family: m.family, expected: m.expected, status: m.status,
       jobId: m.jobId, killed: m.killed, statusAtKill: m.statusAtKill, atS: round(m.tPost / 1000),
       seconds: m.tEnd !== undefined ? round((m.tEnd - m.tPost) / 1000) : null, error: m.error ? String(m.error).slice(0, 200) : undefined,
@@ -165,6 +166,12 @@ function markdown(s) {
   out.push("");
   out.push(`HTTP statuses the clients received: ${Object.entries(s.httpStatus).map(([k, n]) => `${k}: ${n}`).join(", ")}.`);
   out.push("");
+  if (s.httpErrors.length) {
+    out.push("| HTTP answer (not 200) | count | a request that got it |");
+    out.push("|---|---:|---|");
+    for (const e of s.httpErrors) out.push(`| ${e.answer} | ${e.count} | \`${e.request}\` |`);
+    out.push("");
+  }
   out.push(`Writes: ${v.ack} acknowledged (${v.lost} lost, ${v.duplicated} duplicated, ${v.wrongDb} in the wrong database); `
     + `${v.rejected} refused with a definite error (${v.rejectedPresent} of them present anyway); `
     + `${v.unknown} cut off by the kill (${v.unknownPresent} of them present); ${v.unexpectedRows} rows nobody wrote.`);

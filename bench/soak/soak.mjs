@@ -78,12 +78,14 @@ try {
   const running = load.run();
   const plan = planEvents();
   log(`plan: ${plan.migrations} migrations, kill during #${plan.killAt}, dynalite restart at ${(plan.dynaliteAt / 1000).toFixed(0)} s`);
-  const migrations = await Promise.all([runMigrations(plan), restartDynaliteAt(plan.dynaliteAt)]).then(([m]) => m);
+  const choreography = Promise.all([runMigrations(plan), restartDynaliteAt(plan.dynaliteAt)]).then(([m]) => m);
+  choreography.catch(() => {}); // handled below, after the load stopped
   await delay(Math.max(0, DURATION_MS - now()));
   await load.stop();
   await running;
   const loadEnd = now();
   log(`load stopped: ${load.ops.length} operations`);
+  const migrations = await choreography; // a job stuck by the kill may still be waited for (bounded)
 
   // Let every family become writable (a job stuck by the kill blocks its family until it is released).
   for (const f of Object.values(FAMILIES)) await awaitWritable(f, childName(f === FAMILIES.a ? "a" : "b", 0), null);
@@ -158,43 +160,51 @@ function migrationOf(k) {
   }
 }
 
+/** One migration per slot, each on its own (a family blocked by a stuck job does not delay the other's). */
 async function runMigrations(plan) {
   const done = [];
+  const running = [];
   for (let k = 0; k < plan.migrations; k++) {
     await delay(Math.max(0, plan.slot(k) - now()));
     const m = { k, ...migrationOf(k), tPost: now(), killed: k === plan.killAt };
     done.push(m);
-    try {
-      const r = await api("POST", `/v1/organizations/${ORG}/databases/${m.family}/migrations`,
-        { sql: m.sql, wait: m.killed ? 0 : 25 });
-      m.httpStatus = r.status;
-      m.jobId = r.body?.job_id;
-      if (r.status !== 200 && r.status !== 202) {
-        m.status = `HTTP ${r.status}`;
-        m.error = JSON.stringify(r.body).slice(0, 300);
-        m.tEnd = now();
-        log(`migration #${k} (${m.kind}) on ${m.family} refused: ${m.status} ${m.error}`);
-        continue;
-      }
-      if (m.killed) {
-        await killWhenApplying(m);
-        await killAndRestart(m);
-      } else {
-        const job = await awaitJob(m.family, m.jobId, r.body);
-        m.status = job.status;
-        m.error = job.error;
-        m.tEnd = now();
-      }
-      log(`migration #${k} (${m.kind}) on ${m.family}: ${m.status} after ${((m.tEnd - m.tPost) / 1000).toFixed(1)} s`
-        + (m.error ? ` (${String(m.error).slice(0, 120)})` : ""));
-    } catch (e) {
-      m.status = `error ${errorCode(e)}`;
-      m.error = String(e.message ?? e).slice(0, 300);
-      m.tEnd = now();
-      log(`migration #${k} failed to run: ${m.error}`);
-    }
+    running.push(runMigration(m));
   }
+  await Promise.all(running);
   return done;
+}
+
+async function runMigration(m) {
+  const k = m.k;
+  try {
+    const r = await api("POST", `/v1/organizations/${ORG}/databases/${m.family}/migrations`,
+      { sql: m.sql, wait: m.killed ? 0 : 25 });
+    m.httpStatus = r.status;
+    m.jobId = r.body?.job_id;
+    if (r.status !== 200 && r.status !== 202) {
+      m.status = `HTTP ${r.status}`;
+      m.error = JSON.stringify(r.body).slice(0, 300);
+      m.tEnd = now();
+      log(`migration #${k} (${m.kind}) on ${m.family} refused: ${m.status} ${m.error}`);
+      return;
+    }
+    if (m.killed) {
+      await killWhenApplying(m);
+      await killAndRestart(m);
+    } else {
+      const job = await awaitJob(m.family, m.jobId, r.body);
+      m.status = job.status;
+      m.error = job.error;
+      m.tEnd = now();
+    }
+    log(`migration #${k} (${m.kind}) on ${m.family}: ${m.status} after ${((m.tEnd - m.tPost) / 1000).toFixed(1)} s`
+      + (m.error ? ` (${String(m.error).slice(0, 120)})` : ""));
+  } catch (e) {
+    m.status = `error ${errorCode(e)}`;
+    m.error = String(e.message ?? e).slice(0, 300);
+    m.tEnd = now();
+    log(`migration #${k} failed to run: ${m.error}`);
+  }
 }
 
 async function awaitJob(family, id, first) {

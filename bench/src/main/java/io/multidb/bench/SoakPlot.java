@@ -186,6 +186,10 @@ public final class SoakPlot {
             int prevY = -1;
             for (Second s : secs) {
                 int px = LEFT + (int) Math.round((s.t() + 0.5) / maxT * pw);
+                if (log && s.ok() == 0) {
+                    prevX = -1; // no successful operation that second: no latency, a gap in the line
+                    continue;
+                }
                 int py = (int) Math.round(y.applyAsDouble(l.value().applyAsDouble(s)));
                 if (prevX >= 0) {
                     g.drawLine(prevX, prevY, px, py);
