@@ -194,10 +194,10 @@ function markdown(s) {
     out.push(`dynalite killed at ${s.dynalite.atS} s: running again ${s.dynalite.backAfterS} s later${s.dynalite.error ? ` (${s.dynalite.error})` : ""}.`);
   }
   out.push("");
-  out.push("| family | children | catalog versions | child file versions | distinct schemas | one version |");
+  out.push("| family | children | versions in the catalog (parent + children) | versions in the files (_multidb_schema) | distinct schemas (sqlite_schema + columns) | one version |");
   out.push("|---|---:|---|---|---:|---|");
   for (const [name, f] of Object.entries(s.verification.families)) {
-    out.push(`| ${name} | ${f.children} | ${f.catalogVersions.join(", ")} | ${f.childFileVersions.join(", ")} | ${f.distinctSchemas} | ${f.oneVersion ? "yes" : "**no**"} |`);
+    out.push(`| ${name} | ${f.children} | ${f.catalogVersions.join(", ")} | ${f.fileVersions.join(", ")} | ${f.distinctSchemas} | ${f.oneVersion ? "yes" : "**no**"} |`);
   }
   if (s.serverErrors.length) {
     out.push("");

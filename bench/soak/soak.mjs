@@ -342,12 +342,7 @@ async function verify(databases) {
       const shape = (await c.execute(`SELECT type || ' ' || name AS o FROM sqlite_schema
         WHERE name NOT LIKE 'sqlite_%' AND name <> '_multidb_schema' ORDER BY name`)).rows.map((r) => r.o);
       const cols = (await c.execute("SELECT name FROM pragma_table_info('items') ORDER BY cid")).rows.map((r) => r.name);
-      let fileVersion = 0;
-      try {
-        fileVersion = Number((await c.execute("SELECT coalesce(max(version), 0) AS v FROM _multidb_schema")).rows[0].v);
-      } catch (e) {
-        fileVersion = /no such table/.test(e.message) ? 0 : `unreadable: ${e.message.slice(0, 80)}`;
-      }
+      const fileVersion = await fileVersionOf(c);
       schemas[name] = { shape: [...shape, `items(${cols.join(",")})`].join("; "), fileVersion };
     } finally {
       c.close();
@@ -385,22 +380,24 @@ async function verify(databases) {
     const members = databases.filter((n) => familyOfChild(n) === key);
     const pc = createClient({ url: `${base}/db/${parent}/`, authToken: token });
     let parentShape;
+    let parentFileVersion;
     try {
       const shape = (await pc.execute(`SELECT type || ' ' || name AS o FROM sqlite_schema
         WHERE name NOT LIKE 'sqlite_%' AND name <> '_multidb_schema' ORDER BY name`)).rows.map((r) => r.o);
       const cols = (await pc.execute("SELECT name FROM pragma_table_info('items') ORDER BY cid")).rows.map((r) => r.name);
       parentShape = [...shape, `items(${cols.join(",")})`].join("; ");
+      parentFileVersion = await fileVersionOf(pc);
     } finally {
       pc.close();
     }
     const shapes = new Set([parentShape, ...members.map((n) => schemas[n].shape)]);
-    const fileVersions = new Set(members.map((n) => schemas[n].fileVersion));
+    const fileVersions = new Set([parentFileVersion, ...members.map((n) => schemas[n].fileVersion)]);
     const catalogVersions = new Set(Object.values(catalog));
     families[parent] = {
       children: members.length,
       catalogVersions: [...catalogVersions],
       parentCatalogVersion: catalog[parent],
-      childFileVersions: [...fileVersions],
+      fileVersions: [...fileVersions],
       distinctSchemas: shapes.size,
       migrationsVersion: migs.body?.schema_version,
       jobs: (migs.body?.migrations ?? []).map((j) => ({ id: j.id, status: j.status })),
@@ -410,6 +407,15 @@ async function verify(databases) {
     };
   }
   return { writes, families };
+}
+
+/** The version the file itself records (the migration engine's _multidb_schema table; absent: 0). */
+async function fileVersionOf(c) {
+  try {
+    return Number((await c.execute("SELECT coalesce(max(version), 0) AS v FROM _multidb_schema")).rows[0].v);
+  } catch (e) {
+    return /no such table/.test(e.message) ? 0 : `unreadable: ${e.message.slice(0, 80)}`;
+  }
 }
 
 // --------------------------------------------------------------------------------------------------- helpers
