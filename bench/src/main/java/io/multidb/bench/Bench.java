@@ -164,7 +164,7 @@ public final class Bench {
     }
 
     /** The 1-minute load average when a scenario ends: other work on a shared machine shows up here. */
-    private static String loadNote(String when) {
+    static String loadNote(String when) {
         try {
             return when + ": " + Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (Exception e) {

@@ -103,7 +103,8 @@ final class ControlPlane {
                     DatabaseFilter filter = new DatabaseFilter(emptyToNull(r.query().get("group")),
                             emptyToNull(r.query().get("schema")), "schema".equals(type));
                     ArrayNode list = Json.MAPPER.createArrayNode();
-                    services.databases().listDatabases(org, filter).forEach(d -> list.add(database(d, r)));
+                    services.migrations().versions().resolveAll(org, services.databases().listDatabases(org, filter))
+                            .forEach(d -> list.add(database(d, r)));
                     yield ok(Json.object().set("databases", list));
                 }
                 case "POST" -> {
@@ -141,7 +142,8 @@ final class ControlPlane {
         if (rest.size() == 1) {
             String name = rest.get(0);
             return switch (r.method()) {
-                case "GET" -> ok(Json.object().set("database", database(services.databases().getDatabase(org, name), r)));
+                case "GET" -> ok(Json.object().set("database",
+                        database(services.migrations().withVersion(org, services.databases().getDatabase(org, name)), r)));
                 case "DELETE" -> {
                     String deleted = services.databases().deleteDatabase(org, name).name();
                     // A later database of the same name must not accept this one's tokens.

@@ -16,7 +16,7 @@ import io.multidb.auth.TokenGenerations;
 import io.multidb.auth.TokenService;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.DatabaseService;
-import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.DatabaseMigrator;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStore;
@@ -33,6 +33,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import java.util.Map;
 import software.amazon.awssdk.regions.Region;
 
@@ -56,6 +57,11 @@ public final class Wiring {
     }
 
     public static Services fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, UnaryOperator.identity());
+    }
+
+    /** The same, with the per-database migrator wrapped (tests inject failures there; production never does). */
+    public static Services fromEnvironment(Map<String, String> env, UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
@@ -76,7 +82,7 @@ public final class Wiring {
                 DynamoCatalog.builder().client(dynamo).tableName(table).build(),
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
                 TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
-                MigrationFaults.fromEnvironment(env), keys, new DynamoTokenGenerations(dynamo, table),
+                migrators, keys, new DynamoTokenGenerations(dynamo, table),
                 new DynamoStreamStore(dynamo, table));
     }
 
@@ -86,9 +92,10 @@ public final class Wiring {
 
     /** Builds the services over the given adapters; the local runtime and tests call this with their own. */
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
-                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot,
+                                 UnaryOperator<DatabaseMigrator> migrators,
                                  SigningKeys keys, TokenGenerations generations) {
-        return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, faults, keys, generations,
+        return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, migrators, keys, generations,
                 null);
     }
 
@@ -98,12 +105,13 @@ public final class Wiring {
      * signing key. {@code streamStore} null: no streams (a baton is refused with STREAM_NOT_SUPPORTED).
      */
     public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
-                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot, MigrationFaults faults,
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot,
+                                 UnaryOperator<DatabaseMigrator> migrators,
                                  SigningKeys keys, TokenGenerations generations, StreamStore streamStore) {
         Streams streams = streamStore == null ? null : new Streams(streamStore,
                 BatonKeys.derivedFrom(keys.current().secret()), StreamOptions.defaults(), Clock.systemUTC());
         MigrationService migrations = TaskWiring.build(catalog, store, dataRoot, migrationStore, workflows,
-                MigrationOptions.defaults(), faults);
+                MigrationOptions.defaults(), migrators);
         TokenService tokens = TokenService.create(org, adminToken, keys, generations);
         return new Services(org, tokens, new Authorizer(tokens), new DatabaseService(catalog, store, Clock.systemUTC()),
                 new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT, streams), migrations,

@@ -12,14 +12,12 @@ import static io.multidb.aws.CatalogItems.n;
 import static io.multidb.aws.CatalogItems.optStr;
 import static io.multidb.aws.CatalogItems.s;
 import static io.multidb.aws.CatalogItems.str;
-import static io.multidb.aws.MigrationItems.BATCH;
-import static io.multidb.aws.MigrationItems.DATABASE;
+import static io.multidb.aws.MigrationItems.BATCH_PREFIX;
 import static io.multidb.aws.MigrationItems.ID;
-import static io.multidb.aws.MigrationItems.TASK_PREFIX;
-import static io.multidb.aws.MigrationItems.batchPrefix;
+import static io.multidb.aws.MigrationItems.ROLLED_BACK;
+import static io.multidb.aws.MigrationItems.batchKey;
 import static io.multidb.aws.MigrationItems.jobKey;
 import static io.multidb.aws.MigrationItems.jobsPk;
-import static io.multidb.aws.MigrationItems.taskKey;
 import static io.multidb.aws.MigrationItems.tasksPk;
 
 import io.multidb.common.MultidbException;
@@ -27,14 +25,11 @@ import io.multidb.databases.DatabaseKind;
 import io.multidb.migrations.JobStatus;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationStore;
-import io.multidb.migrations.MigrationTask;
 import io.multidb.migrations.Page;
-import io.multidb.migrations.TaskStatus;
+import io.multidb.migrations.TaskBatch;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,8 +57,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  *                                                                              schema_version of every database
  * ORG#{org}#JOB#{id}          JOB                     migration_job            the job
  * ORG#{org}#JOBS#{schema db}  {created ms, 15 digits}#{id}  migration_job_ref  lists a schema database's jobs
- * JOB#{id}#TASKS              TASK#{database}         migration_task           one database's part in the job
- * JOB#{id}#TASKS              BATCH#{n}#{database}    migration_batch_member   names a task in batch n
+ * JOB#{id}#TASKS              BATCH#{n+1, 7 digits}   migration_batch          one batch's databases and outcomes
+ *                                                                              (n = -1: the parent)
  * </pre>
  *
  * <p><b>The lock</b> is the {@code migration_job} attribute of the schema database's catalog item, taken with
@@ -72,11 +67,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * claim and membership before it reads the parent; the job lists the family after locking), so a child is either
  * refused or listed (see DynamoCatalog's class comment).
  *
- * <p><b>Tasks</b> are read three ways: one by name (GetItem), all in name order (Query of {@code TASK#}, one page
- * at a time), and one batch (Query of {@code BATCH#{n}#}, then BatchGetItem of those tasks). The batch member
- * item is written before its task item, and a task is only ever written without a new member item when the stored
- * task is already in the same batch (a conditional put); so every task is found in its batch. A member item left
- * behind by a task that moved to another batch is skipped, because the task read through it names another batch.
+ * <p><b>Batches</b>: a job's databases are recorded per batch, one item each (a list of name, status, error,
+ * version), read with one GetItem and written with one PutItem by each batch step: about 0.05 calls per child. A
+ * rollback writes its batch with {@code rolled_back = true}; every other write is conditional on that flag being
+ * false, so an apply step still in flight cannot overwrite what the rollback recorded.
  *
  * <p>Every SDK failure becomes a {@link MultidbException} (UNAVAILABLE: throttling, network, missing table).
  */
@@ -84,7 +78,7 @@ public final class DynamoMigrationStore implements MigrationStore {
     private static final Pattern PLACEHOLDER = Pattern.compile("#[a-z]+");
     private static final Map<String, String> ATTRIBUTES = Map.of(
             "#pk", PK, "#sk", SK, "#status", STATUS, "#kind", KIND, "#job", MIGRATION_JOB,
-            "#batch", BATCH, "#version", SCHEMA_VERSION);
+            "#version", SCHEMA_VERSION, "#rolledback", ROLLED_BACK);
 
     private final DynamoDbClient client;
     private final String table;
@@ -214,111 +208,53 @@ public final class DynamoMigrationStore implements MigrationStore {
                 "attribute_exists(#pk) AND #status = :ready", Map.of(":version", n(version), ":ready", s(READY)));
     }
 
-    // ------------------------------------------------------------------------------------------------------ tasks
+    // ------------------------------------------------------------------------------------------------------ batches
 
     @Override
-    public void putTask(MigrationTask task) {
-        writeTask(task, null);
+    public void putBatches(List<TaskBatch> batches) {
+        batchWrite("recording " + batches.size() + " migration batches", batches.stream().map(MigrationItems::batchItem).toList());
     }
 
     @Override
-    public boolean updateTask(MigrationTask task, Set<TaskStatus> expected) {
-        return !expected.isEmpty() && writeTask(task, expected);
+    public Optional<TaskBatch> getBatch(String jobId, int batch) {
+        return Optional.ofNullable(get("reading batch " + batch + " of job " + jobId, batchKey(jobId, batch)))
+                .map(MigrationItems::toBatch);
     }
 
-    /**
-     * One conditional put when the stored task is in the same batch (the usual case: a status change); otherwise
-     * the batch member item first, then the task.
-     */
-    private boolean writeTask(MigrationTask task, Set<TaskStatus> expected) {
-        String what = "recording the migration task of " + task.database();
-        Map<String, AttributeValue> item = MigrationItems.taskItem(task);
-        Map<String, AttributeValue> statusValues = new HashMap<>();
-        String statusCondition = expected == null ? null
-                : "#status IN (" + placeholders("s", expected.stream().map(TaskStatus::wire).toList(), statusValues) + ")";
-        Map<String, AttributeValue> sameBatch = new HashMap<>(statusValues);
-        sameBatch.put(":batch", n(task.batch()));
-        if (putIf(what, item, "#batch = :batch" + (statusCondition == null ? "" : " AND " + statusCondition), sameBatch)) {
-            return true;
-        }
-        put(what, MigrationItems.batchMemberItem(task));
-        if (statusCondition == null) {
+    @Override
+    public boolean recordBatch(TaskBatch batch) {
+        String what = "recording batch " + batch.batch() + " of job " + batch.jobId();
+        Map<String, AttributeValue> item = MigrationItems.batchItem(batch);
+        if (batch.rolledBack()) {
             put(what, item);
             return true;
         }
-        return putIf(what, item, statusCondition, statusValues);
+        return putIf(what, item, "attribute_not_exists(#pk) OR #rolledback = :false", Map.of(":false", AttributeValue.fromBool(false)));
     }
 
     @Override
-    public void putTasks(List<MigrationTask> tasks) {
-        // One write per database (BatchWriteItem refuses two puts of one key); the last one wins, as with putTask.
-        Map<String, MigrationTask> last = new LinkedHashMap<>();
-        for (MigrationTask t : tasks) {
-            last.put(t.jobId() + "/" + t.database(), t);
-        }
-        String what = "recording " + last.size() + " migration tasks";
-        // Every member item before any task item, for the same reason as in writeTask.
-        batchWrite(what, last.values().stream().map(MigrationItems::batchMemberItem).toList());
-        batchWrite(what, last.values().stream().map(MigrationItems::taskItem).toList());
-    }
-
-    /**
-     * Task items only, in batch writes of 25: the tasks were read with {@link #listBatch} and keep their batch, so
-     * their batch member items exist already (moving a task to another batch goes through {@link #putTask}, which
-     * writes the member item first). One write unit per task, as with putTask, in 1/25 of the calls.
-     */
-    @Override
-    public void putTaskOutcomes(List<MigrationTask> tasks) {
-        Map<String, MigrationTask> last = new LinkedHashMap<>();
-        for (MigrationTask t : tasks) {
-            last.put(t.jobId() + "/" + t.database(), t);
-        }
-        batchWrite("recording the outcomes of " + last.size() + " migration tasks",
-                last.values().stream().map(MigrationItems::taskItem).toList());
-    }
-
-    @Override
-    public Optional<MigrationTask> getTask(String jobId, String database) {
-        return Optional.ofNullable(get("reading the migration task of " + database, taskKey(jobId, database)))
-                .map(MigrationItems::toTask);
-    }
-
-    @Override
-    public Page<MigrationTask> listTasks(String jobId, String cursor, int limit) {
+    public Page<TaskBatch> listBatches(String jobId, Integer afterBatch, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive");
         }
-        String what = "listing the migration tasks of job " + jobId;
+        String what = "listing the batches of job " + jobId;
         // One item more than asked tells whether another page follows, so the last page has no cursor.
-        List<MigrationTask> found = new ArrayList<>();
-        Map<String, AttributeValue> start = cursor == null ? null : taskKey(jobId, cursor);
+        List<TaskBatch> found = new ArrayList<>();
+        Map<String, AttributeValue> start = afterBatch == null ? null : batchKey(jobId, afterBatch);
         do {
-            QueryRequest.Builder request = queryRequest(tasksPk(jobId), TASK_PREFIX, true).limit(limit + 1 - found.size());
+            QueryRequest.Builder request = queryRequest(tasksPk(jobId), BATCH_PREFIX, true).limit(limit + 1 - found.size());
             if (start != null) {
                 request.exclusiveStartKey(start);
             }
             QueryResponse page = call(what, () -> client.query(request.build()));
-            page.items().forEach(i -> found.add(MigrationItems.toTask(i)));
+            page.items().forEach(i -> found.add(MigrationItems.toBatch(i)));
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && found.size() <= limit);
         if (found.size() <= limit) {
             return new Page<>(found, null);
         }
-        List<MigrationTask> items = found.subList(0, limit);
-        return new Page<>(items, items.get(limit - 1).database());
-    }
-
-    @Override
-    public List<MigrationTask> listBatch(String jobId, int batch) {
-        String what = "listing batch " + batch + " of job " + jobId;
-        List<Map<String, AttributeValue>> keys = query(what, tasksPk(jobId), batchPrefix(batch), true).stream()
-                .map(member -> taskKey(jobId, str(member, DATABASE)))
-                .toList();
-        return batchGet(what, keys).stream()
-                .map(MigrationItems::toTask)
-                .filter(t -> t.batch() == batch) // a member item left behind by a task that moved
-                .sorted(Comparator.comparing(MigrationTask::database))
-                .toList();
+        List<TaskBatch> items = found.subList(0, limit);
+        return new Page<>(items, Integer.toString(items.get(limit - 1).batch()));
     }
 
     // ---------------------------------------------------------------------------------------------- SDK calls

@@ -15,9 +15,12 @@ import io.multidb.databases.Names;
 import io.multidb.migrations.ChildFailure;
 import io.multidb.migrations.JobStatus;
 import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationSql;
 import io.multidb.migrations.MigrationTask;
+import io.multidb.migrations.TaskBatch;
 import io.multidb.migrations.TaskStatus;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +34,17 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 final class MigrationItems {
     static final String TYPE_JOB = "migration_job";
     static final String TYPE_JOB_REF = "migration_job_ref";
-    static final String TYPE_TASK = "migration_task";
-    static final String TYPE_BATCH_MEMBER = "migration_batch_member";
+    static final String TYPE_BATCH = "migration_batch";
 
     static final String JOB_SK = "JOB";
-    static final String TASK_PREFIX = "TASK#";
     static final String BATCH_PREFIX = "BATCH#";
 
     static final String ID = "id";
     static final String ORG = "org";
     static final String SCHEMA_DB = "schema_db";
     static final String SQL = "sql";
+    static final String STATEMENTS = "statements";
+    static final String FOREIGN_KEYS_OFF = "foreign_keys_off";
     static final String FROM_VERSION = "from_version";
     static final String TO_VERSION = "to_version";
     static final String ERROR = "error";
@@ -55,6 +58,15 @@ final class MigrationItems {
     static final String DATABASE = "database";
     static final String BATCH = "batch";
     static final String SCHEMA_VERSION = "schema_version";
+    static final String TASKS = "tasks";
+    static final String ROLLED_BACK = "rolled_back";
+    /** A batch record's per-database fields: short names, since a batch of 200 is one item (400 KB at most). */
+    private static final String T_DATABASE = "d";
+    private static final String T_STATUS = "s";
+    private static final String T_ERROR = "e";
+    private static final String T_VERSION = "v";
+    /** SQLite's error text kept per database in a batch record (the first failures are also on the job). */
+    static final int MAX_TASK_ERROR = 500;
 
     private MigrationItems() {
     }
@@ -86,29 +98,25 @@ final class MigrationItems {
     }
 
     /**
-     * The partition of a job's tasks. The port addresses tasks by job id alone, so the organization is not part of
-     * the key; job ids are random UUIDs, and a job id only reaches a task read after its job was found under its
-     * organization.
+     * The partition of a job's batch records. The port addresses batches by job id alone, so the organization is
+     * not part of the key; job ids are random UUIDs, and a job id only reaches a batch read after its job was found
+     * under its organization.
      */
     static String tasksPk(String jobId) {
         return "JOB#" + jobId(jobId) + "#TASKS";
     }
 
-    static String taskSk(String database) {
-        return TASK_PREFIX + Names.database(database);
+    /** Fixed-width, shifted by one so that the parent's record (batch -1) sorts first: text order is batch order. */
+    static String batchSk(int batch) {
+        return String.format("%s%07d", BATCH_PREFIX, batch + 1);
     }
 
-    static Map<String, AttributeValue> taskKey(String jobId, String database) {
-        return key(tasksPk(jobId), taskSk(database));
+    static int batchOf(String sk) {
+        return Integer.parseInt(sk.substring(BATCH_PREFIX.length())) - 1;
     }
 
-    /** The prefix of one batch's member items; the closing {@code #} keeps batch 1 from matching batch 12. */
-    static String batchPrefix(int batch) {
-        return BATCH_PREFIX + batch + "#";
-    }
-
-    static Map<String, AttributeValue> batchMemberKey(String jobId, int batch, String database) {
-        return key(tasksPk(jobId), batchPrefix(batch) + Names.database(database));
+    static Map<String, AttributeValue> batchKey(String jobId, int batch) {
+        return key(tasksPk(jobId), batchSk(batch));
     }
 
     static Map<String, AttributeValue> jobItem(MigrationJob job) {
@@ -118,6 +126,8 @@ final class MigrationItems {
         item.put(ORG, s(job.org()));
         item.put(SCHEMA_DB, s(Names.database(job.schemaDb())));
         item.put(SQL, s(job.sql()));
+        item.put(STATEMENTS, AttributeValue.fromL(job.program().statements().stream().map(CatalogItems::s).toList()));
+        item.put(FOREIGN_KEYS_OFF, AttributeValue.fromBool(job.program().foreignKeysOff()));
         item.put(STATUS, s(job.status().wire()));
         item.put(FROM_VERSION, n(job.fromVersion()));
         item.put(TO_VERSION, n(job.toVersion()));
@@ -143,11 +153,17 @@ final class MigrationItems {
         List<ChildFailure> failed = failures == null || !failures.hasL() ? List.of() : failures.l().stream()
                 .map(v -> new ChildFailure(str(v.m(), DATABASE), str(v.m(), ERROR)))
                 .toList();
+        AttributeValue statements = item.get(STATEMENTS);
+        // Jobs recorded before the statements were kept are split once here.
+        MigrationSql program = statements == null || !statements.hasL() ? MigrationSql.parse(str(item, SQL))
+                : new MigrationSql(statements.l().stream().map(AttributeValue::s).toList(),
+                Boolean.TRUE.equals(item.get(FOREIGN_KEYS_OFF) == null ? null : item.get(FOREIGN_KEYS_OFF).bool()));
         return new MigrationJob(
                 str(item, ID),
                 str(item, ORG),
                 str(item, SCHEMA_DB),
                 str(item, SQL),
+                program,
                 JobStatus.fromWire(str(item, STATUS)),
                 num(item, FROM_VERSION),
                 num(item, TO_VERSION),
@@ -171,36 +187,38 @@ final class MigrationItems {
         return item;
     }
 
-    static Map<String, AttributeValue> taskItem(MigrationTask task) {
-        Map<String, AttributeValue> item = new HashMap<>(taskKey(task.jobId(), task.database()));
-        item.put(TYPE, s(TYPE_TASK));
-        item.put(JOB_ID, s(task.jobId()));
-        item.put(DATABASE, s(task.database()));
-        item.put(BATCH, n(task.batch()));
-        item.put(STATUS, s(task.status().wire()));
-        if (task.error() != null) {
-            item.put(ERROR, s(task.error()));
+    static Map<String, AttributeValue> batchItem(TaskBatch batch) {
+        Map<String, AttributeValue> item = new HashMap<>(batchKey(batch.jobId(), batch.batch()));
+        item.put(TYPE, s(TYPE_BATCH));
+        item.put(JOB_ID, s(batch.jobId()));
+        item.put(BATCH, n(batch.batch()));
+        item.put(ROLLED_BACK, AttributeValue.fromBool(batch.rolledBack()));
+        List<AttributeValue> tasks = new ArrayList<>(batch.tasks().size());
+        for (MigrationTask t : batch.tasks()) {
+            Map<String, AttributeValue> m = new HashMap<>();
+            m.put(T_DATABASE, s(Names.database(t.database())));
+            m.put(T_STATUS, s(t.status().wire()));
+            if (t.error() != null) {
+                String e = t.error();
+                m.put(T_ERROR, s(e.length() <= MAX_TASK_ERROR ? e : e.substring(0, MAX_TASK_ERROR) + "…"));
+            }
+            m.put(T_VERSION, n(t.schemaVersion()));
+            tasks.add(AttributeValue.fromM(m));
         }
-        item.put(SCHEMA_VERSION, n(task.schemaVersion()));
+        item.put(TASKS, AttributeValue.fromL(tasks));
         return item;
     }
 
-    static MigrationTask toTask(Map<String, AttributeValue> item) {
-        return new MigrationTask(
-                str(item, JOB_ID),
-                str(item, DATABASE),
-                (int) num(item, BATCH),
-                TaskStatus.fromWire(str(item, STATUS)),
-                optStr(item, ERROR),
-                num(item, SCHEMA_VERSION));
-    }
-
-    /** Names a task as a member of its batch, so that a batch's tasks are found with one Query of a key prefix. */
-    static Map<String, AttributeValue> batchMemberItem(MigrationTask task) {
-        Map<String, AttributeValue> item = new HashMap<>(batchMemberKey(task.jobId(), task.batch(), task.database()));
-        item.put(TYPE, s(TYPE_BATCH_MEMBER));
-        item.put(DATABASE, s(task.database()));
-        return item;
+    static TaskBatch toBatch(Map<String, AttributeValue> item) {
+        String jobId = str(item, JOB_ID);
+        int batch = (int) num(item, BATCH);
+        List<MigrationTask> tasks = item.get(TASKS).l().stream().map(v -> {
+            Map<String, AttributeValue> m = v.m();
+            return new MigrationTask(jobId, str(m, T_DATABASE), batch, TaskStatus.fromWire(str(m, T_STATUS)),
+                    optStr(m, T_ERROR), num(m, T_VERSION));
+        }).toList();
+        AttributeValue rolledBack = item.get(ROLLED_BACK);
+        return new TaskBatch(jobId, batch, tasks, rolledBack != null && Boolean.TRUE.equals(rolledBack.bool()));
     }
 
     static long num(Map<String, AttributeValue> item, String name) {

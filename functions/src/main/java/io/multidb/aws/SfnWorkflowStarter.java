@@ -38,9 +38,11 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
     private final SfnClient client;
     private final boolean ownsClient;
     private final String stateMachineArn;
+    private final java.time.Instant knowsExecutionsSince;
 
     private SfnWorkflowStarter(Builder b) {
         this.stateMachineArn = Objects.requireNonNull(b.stateMachineArn, "stateMachineArn");
+        this.knowsExecutionsSince = b.knowsExecutionsSince;
         if (!STATE_MACHINE_ARN.matcher(stateMachineArn).matches()) {
             throw new IllegalArgumentException("not a state machine ARN: " + stateMachineArn);
         }
@@ -58,6 +60,7 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
     }
 
     public static final class Builder {
+        private java.time.Instant knowsExecutionsSince = java.time.Instant.MIN;
         private SfnClient client;
         private URI endpoint;
         private Region region = Region.US_EAST_1;
@@ -81,6 +84,15 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
         /** The local Step Functions service; null (the default) for AWS. */
         public Builder endpoint(URI endpoint) {
             this.endpoint = endpoint;
+            return this;
+        }
+
+        /**
+         * For an engine that forgets its executions when it stops (the local runtime's): when this one started.
+         * Step Functions itself never forgets a running execution (the default).
+         */
+        public Builder knowsExecutionsSince(java.time.Instant since) {
+            this.knowsExecutionsSince = Objects.requireNonNull(since);
             return this;
         }
 
@@ -153,6 +165,11 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
         } catch (IOException notJson) {
             return false;
         }
+    }
+
+    @Override
+    public java.time.Instant knowsExecutionsSince() {
+        return knowsExecutionsSince;
     }
 
     @Override

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  *
  * @param id             also the workflow execution's name: lowercase letters, digits and dashes
  * @param schemaDb       the schema database (parent) whose family the job migrates
- * @param sql            the migration as sent, already checked by {@link MigrationSql}
+ * @param sql            the migration as sent (shown back to people)
+ * @param program        its statements, split and checked once by {@link MigrationSql} when the job started: every
+ *                       database runs these, nothing splits the text again
  * @param fromVersion    the parent's schema version when the job started; every database is back here after a
  *                       failure
  * @param toVersion      fromVersion + 1: the version every database has after success
@@ -26,6 +28,7 @@ public record MigrationJob(
         String org,
         String schemaDb,
         String sql,
+        MigrationSql program,
         JobStatus status,
         long fromVersion,
         long toVersion,
@@ -46,6 +49,7 @@ public record MigrationJob(
         Objects.requireNonNull(org);
         Objects.requireNonNull(schemaDb);
         Objects.requireNonNull(sql);
+        Objects.requireNonNull(program);
         Objects.requireNonNull(status);
         Objects.requireNonNull(createdAt);
         failedChildren = failedChildren == null ? List.of() : List.copyOf(failedChildren);
@@ -60,22 +64,35 @@ public record MigrationJob(
     }
 
     public MigrationJob withStatus(JobStatus s) {
-        return new MigrationJob(id, org, schemaDb, sql, s, fromVersion, toVersion, error, createdAt, finishedAt,
+        return new MigrationJob(id, org, schemaDb, sql, program, s, fromVersion, toVersion, error, createdAt, finishedAt,
                 maxConcurrency, batchCount, failedChildren, abortRequested);
     }
 
     public MigrationJob withBatchCount(int n) {
-        return new MigrationJob(id, org, schemaDb, sql, status, fromVersion, toVersion, error, createdAt, finishedAt,
+        return new MigrationJob(id, org, schemaDb, sql, program, status, fromVersion, toVersion, error, createdAt, finishedAt,
                 maxConcurrency, n, failedChildren, abortRequested);
     }
 
+    /** A new job, pending, with its SQL split once. */
+    public static MigrationJob pending(String id, String org, String schemaDb, String sql, long fromVersion,
+                                       java.time.Instant createdAt, int maxConcurrency) {
+        return new MigrationJob(id, org, schemaDb, sql, MigrationSql.parse(sql), JobStatus.PENDING, fromVersion,
+                fromVersion + 1, null, createdAt, null, maxConcurrency, 0, List.of(), false);
+    }
+
+    /** The same job starting from another version (read again under the family's lock). */
+    public MigrationJob fromVersion(long version) {
+        return new MigrationJob(id, org, schemaDb, sql, program, status, version, version + 1, error, createdAt,
+                finishedAt, maxConcurrency, batchCount, failedChildren, abortRequested);
+    }
+
     public MigrationJob withAbortRequested() {
-        return new MigrationJob(id, org, schemaDb, sql, status, fromVersion, toVersion, error, createdAt, finishedAt,
+        return new MigrationJob(id, org, schemaDb, sql, program, status, fromVersion, toVersion, error, createdAt, finishedAt,
                 maxConcurrency, batchCount, failedChildren, true);
     }
 
     public MigrationJob finished(JobStatus s, String err, List<ChildFailure> failures, Instant at) {
-        return new MigrationJob(id, org, schemaDb, sql, s, fromVersion, toVersion, err, createdAt, at,
+        return new MigrationJob(id, org, schemaDb, sql, program, s, fromVersion, toVersion, err, createdAt, at,
                 maxConcurrency, batchCount, failures, abortRequested);
     }
 }

@@ -19,7 +19,7 @@ public record MigrationOptions(int minBatchSize, int maxBatches, int batchParall
     public static final int MAX_CONCURRENCY = 40;
 
     public static MigrationOptions defaults() {
-        return new MigrationOptions(25, 500, 4, 10, Duration.ofSeconds(20), Duration.ofMillis(500), Duration.ofMinutes(2));
+        return new MigrationOptions(100, 500, 4, 10, Duration.ofSeconds(20), Duration.ofMillis(500), Duration.ofMinutes(2));
     }
 
     public int batchSize(int children) {

@@ -1,6 +1,7 @@
 package io.multidb.migrations;
 
 import io.multidb.common.MultidbException;
+import io.multidb.sql.SqlSplitter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +19,9 @@ import java.util.regex.Pattern;
  * and other pragmas change the connection rather than the schema: both are refused. ATTACH and VACUUM INTO are
  * refused by the sandboxed connection the statements run on.
  *
- * <p>The splitter knows SQLite's quoting ('', "", ``, []), comments and trigger bodies ({@code CREATE TRIGGER ...
- * BEGIN ...; ... END}), which is what sqlite3_complete() checks.
+ * <p>It is split once, where the job starts, by the project's one splitter ({@link SqlSplitter}, a port of
+ * sqlite3_complete(): quoting, comments and trigger bodies, {@code CASE ... END} inside them included); the job
+ * carries these statements to every database, which never splits again.
  */
 public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
     private static final Pattern BEGIN = Pattern.compile("(?is)BEGIN(\\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?(\\s+TRANSACTION)?");
@@ -39,7 +41,7 @@ public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
         boolean fkOff = false;
         boolean inTx = false;
         boolean seenWork = false;
-        for (String s : split(sql)) {
+        for (String s : SqlSplitter.statements(sql)) {
             String t = s.strip();
             var fk = FK.matcher(t);
             if (fk.matches()) {
@@ -77,69 +79,4 @@ public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
         return new MigrationSql(out, fkOff);
     }
 
-    /** Splits on top-level semicolons; a trigger body's statements stay inside the CREATE TRIGGER. */
-    static List<String> split(String sql) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        int n = sql.length();
-        int i = 0;
-        while (i < n) {
-            char c = sql.charAt(i);
-            if (c == '\'' || c == '"' || c == '`' || c == '[') {
-                char close = c == '[' ? ']' : c;
-                int j = i + 1;
-                while (j < n) {
-                    if (sql.charAt(j) == close) {
-                        if (close != ']' && j + 1 < n && sql.charAt(j + 1) == close) {
-                            j += 2; // doubled quote inside the literal
-                            continue;
-                        }
-                        break;
-                    }
-                    j++;
-                }
-                int end = Math.min(j + 1, n);
-                cur.append(sql, i, end);
-                i = end;
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int j = sql.indexOf('\n', i);
-                i = j < 0 ? n : j + 1;
-                cur.append(' ');
-            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int j = sql.indexOf("*/", i + 2);
-                i = j < 0 ? n : j + 2;
-                cur.append(' ');
-            } else if (c == ';') {
-                if (isTrigger(cur) && !endsWithEnd(cur)) {
-                    cur.append(c);
-                } else {
-                    addIfAny(out, cur);
-                    cur.setLength(0);
-                }
-                i++;
-            } else {
-                cur.append(c);
-                i++;
-            }
-        }
-        addIfAny(out, cur);
-        return out;
-    }
-
-    private static final Pattern TRIGGER = Pattern.compile("(?is)\\s*CREATE\\s+(TEMP\\s+|TEMPORARY\\s+)?TRIGGER\\b.*");
-    private static final Pattern ENDS_END = Pattern.compile("(?is).*\\bEND\\s*");
-
-    private static boolean isTrigger(CharSequence s) {
-        return TRIGGER.matcher(s).matches();
-    }
-
-    private static boolean endsWithEnd(CharSequence s) {
-        return ENDS_END.matcher(s).matches();
-    }
-
-    private static void addIfAny(List<String> out, StringBuilder cur) {
-        if (!cur.toString().isBlank()) {
-            out.add(cur.toString().strip());
-        }
-    }
 }

@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+
 /**
- * The migration metadata port: jobs, their per-database tasks, and the family lock. The DynamoDB adapter keeps
+ * The migration metadata port: jobs, their databases' outcomes kept per batch ({@link TaskBatch}), and the family
+ * lock. The DynamoDB adapter keeps
  * all of it with single-item conditional writes and strongly consistent reads, in the catalog's table (the lock
  * is the {@code migration_job} attribute of the schema database's item, so that the catalog's create rule and
  * the data plane's write rule read it where they already look).
@@ -38,34 +40,20 @@ public interface MigrationStore {
     /** The job holding the family's lock, from a strongly consistent read. */
     Optional<String> lockHolder(String org, String schemaDb);
 
-    /** Creates or replaces a task. */
-    void putTask(MigrationTask task);
+    /** Records the batches prepare made (adapters may write them in a few calls). Replaces existing ones. */
+    void putBatches(List<TaskBatch> batches);
 
-    /** Creates or replaces many tasks (prepare writes one per child; adapters may batch the writes). */
-    default void putTasks(List<MigrationTask> tasks) {
-        tasks.forEach(this::putTask);
-    }
+    Optional<TaskBatch> getBatch(String jobId, int batch);
 
     /**
-     * Records the outcomes (status, error, version) of tasks read with {@link #listBatch} and kept in their batch:
-     * what a batch step writes once its databases are done, instead of one write per database. Adapters may batch
-     * the writes; as with {@link #putTask}, each task is replaced whatever its stored status.
+     * Writes a step's outcomes of a batch. A rollback's write ({@code batch.rolledBack()}) always lands; any other
+     * is written only if no rollback wrote the batch before, and returns false (nothing written) otherwise.
      */
-    default void putTaskOutcomes(List<MigrationTask> tasks) {
-        tasks.forEach(this::putTask);
-    }
+    boolean recordBatch(TaskBatch batch);
 
-    /** Replaces a task if its stored status is one of {@code expected}. */
-    boolean updateTask(MigrationTask task, Set<TaskStatus> expected);
+    /** A job's batches in order (the parent's first), {@code limit} at a time, after {@code afterBatch} (null: all). */
+    Page<TaskBatch> listBatches(String jobId, Integer afterBatch, int limit);
 
-    Optional<MigrationTask> getTask(String jobId, String database);
-
-    /** Tasks of a job in database-name order, {@code limit} at a time, after the cursor (null: from the start). */
-    Page<MigrationTask> listTasks(String jobId, String cursor, int limit);
-
-    /** The tasks of one batch (a few hundred at most). */
-    List<MigrationTask> listBatch(String jobId, int batch);
-
-    /** Records a database's schema version in the catalog. */
+    /** Records a schema database's version in the catalog (its children follow it: see SchemaVersions). */
     void setSchemaVersion(String org, String database, long version);
 }

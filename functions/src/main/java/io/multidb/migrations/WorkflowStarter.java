@@ -13,4 +13,12 @@ public interface WorkflowStarter {
     void start(MigrationJob job);
 
     ExecutionState describe(String jobId);
+
+    /**
+     * Since when the engine remembers executions: an execution it does not know that was started before is lost (a
+     * local engine that was restarted), not still starting. Step Functions never forgets a running one.
+     */
+    default java.time.Instant knowsExecutionsSince() {
+        return java.time.Instant.MIN;
+    }
 }

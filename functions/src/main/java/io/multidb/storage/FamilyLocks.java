@@ -29,7 +29,13 @@ import org.sqlite.SQLiteConnection;
  *   <li>{@link #fence}/{@link #unfence}: an EXCLUSIVE transaction that sets or clears the fence. Taking it waits
  *       until every request that read the fence before it has ended, so once a migration has fenced its family,
  *       no write that was let through before can still land: no acknowledged write is lost when a rollback
- *       restores the pre-migration copies.</li>
+ *       rolls back the changed children.</li>
+ *   <li>{@link #startApplying}/{@link #stopApplying}/{@link #isApplying}: whether a job may still change a
+ *       database of the family. A job's phase goes from applying to stopped once and never back; an apply checks it
+ *       while holding the database's write lock, and a rollback stops the phase before it undoes anything. So an
+ *       apply still in flight when a rollback starts (a lingering batch, a task retried late) either committed
+ *       before the rollback reached that database (and is undone) or never changes it. The lock file is on the same
+ *       file system as the databases and read under SQLite's locks, so every container sees one answer.</li>
  * </ul>
  */
 public final class FamilyLocks implements AutoCloseable {
@@ -114,6 +120,51 @@ public final class FamilyLocks implements AutoCloseable {
         });
     }
 
+    /**
+     * Lets {@code jobId} change the family's databases, unless it was stopped before (a stopped job stays stopped).
+     * Forgets the phases of the family's earlier jobs: a job with no phase may not apply either.
+     */
+    public void startApplying(String family, String jobId) {
+        exclusive(family, c -> {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM job_phase WHERE job_id <> ?");
+                 PreparedStatement i = c.prepareStatement("INSERT OR IGNORE INTO job_phase(job_id, applying) VALUES (?, 1)")) {
+                d.setString(1, jobId);
+                d.executeUpdate();
+                i.setString(1, jobId);
+                i.executeUpdate();
+            }
+        });
+    }
+
+    /** From now on {@code jobId} changes no database of the family (idempotent). */
+    public void stopApplying(String family, String jobId) {
+        exclusive(family, c -> {
+            try (PreparedStatement i = c.prepareStatement("INSERT OR REPLACE INTO job_phase(job_id, applying) VALUES (?, 0)")) {
+                i.setString(1, jobId);
+                i.executeUpdate();
+            }
+        });
+    }
+
+    /** Whether {@code jobId} may change a database of the family now (see the class comment for when to ask). */
+    public boolean isApplying(String family, String jobId) {
+        // One autocommit SELECT: its own read transaction under SQLite's SHARED lock.
+        SQLiteConnection c = borrow(family);
+        boolean ok = false;
+        try (PreparedStatement p = c.prepareStatement("SELECT applying FROM job_phase WHERE job_id = ?")) {
+            p.setString(1, jobId);
+            try (ResultSet r = p.executeQuery()) {
+                boolean applying = r.next() && r.getInt(1) == 1;
+                ok = true;
+                return applying;
+            }
+        } catch (SQLException e) {
+            throw new StorageException("cannot read the migration phase of " + family, e);
+        } finally {
+            giveBack(family, c, ok);
+        }
+    }
+
     private interface SqlWork {
         void run(SQLiteConnection c) throws SQLException;
     }
@@ -168,6 +219,7 @@ public final class FamilyLocks implements AutoCloseable {
             if (!initialized.contains(family)) {
                 try (Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE IF NOT EXISTS fence(job_id TEXT NOT NULL)");
+                    s.execute("CREATE TABLE IF NOT EXISTS job_phase(job_id TEXT PRIMARY KEY, applying INTEGER NOT NULL)");
                 }
                 initialized.add(family);
             }

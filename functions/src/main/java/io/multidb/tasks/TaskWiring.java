@@ -5,13 +5,14 @@ import io.multidb.aws.DynamoClients;
 import io.multidb.aws.DynamoMigrationStore;
 import io.multidb.aws.SfnWorkflowStarter;
 import io.multidb.databases.Catalog;
-import io.multidb.migrations.MigrationFaults;
+import io.multidb.migrations.DatabaseMigrator;
+import io.multidb.migrations.SqliteMigrator;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStore;
 import io.multidb.migrations.WorkflowStarter;
-import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -35,7 +37,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *                            (the state machine refers to the function, so the reverse would be a cycle), so
  *                            without it the starter refuses to start or describe.
  * MULTIDB_SFN_ENDPOINT       Step Functions endpoint override (the local runtime's service); unset in AWS
- * MULTIDB_FAULT_*            test hooks, see {@link MigrationFaults#fromEnvironment}
+ * MULTIDB_SFN_STARTED_AT     when that engine started (ISO-8601), for an engine that forgets its executions when it
+ *                            stops (the local runtime's): a job started before it whose execution the engine does not
+ *                            know was lost, and is ended at once (unset in AWS: Step Functions never forgets)
  * </pre>
  * {@link #build} takes the pieces instead, so that the local runtime builds the task handler in-process with the
  * instances its API handler shares (one catalog client, one SQLite store and its file locks).
@@ -62,6 +66,11 @@ public final class TaskWiring {
     }
 
     public static MigrationService fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, UnaryOperator.identity());
+    }
+
+    /** The same, with the per-database migrator wrapped (tests inject failures there; production never does). */
+    public static MigrationService fromEnvironment(Map<String, String> env, UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
         Region region = region(env);
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
@@ -69,8 +78,7 @@ public final class TaskWiring {
         Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(table).build();
         MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
         SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
-        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(),
-                MigrationFaults.fromEnvironment(env));
+        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(), migrators);
     }
 
     /**
@@ -82,26 +90,37 @@ public final class TaskWiring {
         if (arn == null || arn.isBlank()) {
             return NO_WORKFLOWS;
         }
-        return SfnWorkflowStarter.builder()
+        SfnWorkflowStarter.Builder b = SfnWorkflowStarter.builder()
                 .stateMachineArn(arn.strip())
                 .endpoint(uri(env.get("MULTIDB_SFN_ENDPOINT")))
-                .region(region(env))
-                .build();
+                .region(region(env));
+        String since = env.get("MULTIDB_SFN_STARTED_AT");
+        if (since != null && !since.isBlank()) {
+            b.knowsExecutionsSince(java.time.Instant.parse(since.strip()));
+        }
+        return b.build();
     }
 
-    /** The migration use cases over shared instances; {@code dataRoot} is the SqliteStore's root (copies go there). */
+    /**
+     * The migration use cases over shared instances; {@code dataRoot} is the SqliteStore's root (undo journals go
+     * there). {@code migrators} wraps the per-database migrator: the identity in production, a fault-injecting
+     * decorator in tests.
+     */
     public static MigrationService build(Catalog catalog, SqliteStore sqlite, Path dataRoot, MigrationStore store,
-                                         WorkflowStarter workflows, MigrationOptions options, MigrationFaults faults) {
+                                         WorkflowStarter workflows, MigrationOptions options,
+                                         UnaryOperator<DatabaseMigrator> migrators) {
         Objects.requireNonNull(dataRoot, "dataRoot");
-        return new MigrationService(catalog, store, sqlite, new SqliteCopies(dataRoot, sqlite, StorageOptions.defaults()),
-                workflows, options, faults, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
+        Clock clock = Clock.systemUTC();
+        DatabaseMigrator migrator = migrators.apply(new SqliteMigrator(sqlite, new UndoJournals(), clock));
+        return new MigrationService(catalog, store, sqlite, migrator, workflows, options, clock,
+                d -> Thread.sleep(d.toMillis()));
     }
 
     /** The task handler over shared instances, for the local runtime's Lambda front. */
     public static MigrationTaskHandler handler(Catalog catalog, SqliteStore sqlite, Path dataRoot, MigrationStore store,
                                                WorkflowStarter workflows, MigrationOptions options,
-                                               MigrationFaults faults) {
-        return new MigrationTaskHandler(build(catalog, sqlite, dataRoot, store, workflows, options, faults));
+                                               UnaryOperator<DatabaseMigrator> migrators) {
+        return new MigrationTaskHandler(build(catalog, sqlite, dataRoot, store, workflows, options, migrators));
     }
 
     private static Region region(Map<String, String> env) {

@@ -13,7 +13,6 @@ import io.multidb.databases.InMemoryCatalog;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import io.multidb.migrations.InMemoryMigrationStore;
-import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.WorkflowStarter;
 import java.util.ArrayList;
@@ -56,7 +55,7 @@ class ApiHandlerTest {
     void setUp() {
         InMemoryCatalog catalog = new InMemoryCatalog();
         handler = new ApiHandler(Wiring.build("acme", TOKEN, catalog, new InMemoryMigrationStore(catalog),
-                new RecordingWorkflows(), new SqliteStore(root, StorageOptions.defaults()), root, MigrationFaults.NONE,
+                new RecordingWorkflows(), new SqliteStore(root, StorageOptions.defaults()), root, java.util.function.UnaryOperator.identity(),
                 FileSigningKey.open(root), new InMemoryTokenGenerations()));
     }
 

@@ -14,7 +14,6 @@ import io.multidb.auth.TokenService;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
 import io.multidb.migrations.InMemoryMigrationStore;
-import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.sql.SqlLimits;
@@ -52,7 +51,7 @@ final class TestApi {
         InMemoryCatalog catalog = new InMemoryCatalog();
         SqliteStore store = new SqliteStore(root, StorageOptions.defaults());
         MigrationService migrations = TaskWiring.build(catalog, store, root, new InMemoryMigrationStore(catalog),
-                new ApiHandlerTest.RecordingWorkflows(), MigrationOptions.defaults(), MigrationFaults.NONE);
+                new ApiHandlerTest.RecordingWorkflows(), MigrationOptions.defaults(), java.util.function.UnaryOperator.identity());
         TokenService tokens = new TokenService(ORG, ADMIN, FileSigningKey.open(root), new InMemoryTokenGenerations(),
                 Duration.ofSeconds(5), tokenClock);
         Duration wait = Duration.ofSeconds(1);

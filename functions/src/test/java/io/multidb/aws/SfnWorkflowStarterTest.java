@@ -59,7 +59,7 @@ class SfnWorkflowStarterTest {
 
     /** max_concurrency picks the test workflow's ending: 1 succeeds, 2 fails, 3 waits until stopped. */
     private static MigrationJob job(int ending) {
-        return new MigrationJob(UUID.randomUUID().toString(), "acme", "app", "SELECT 1", JobStatus.PENDING, 0, 1, null,
+        return new MigrationJob(UUID.randomUUID().toString(), "acme", "app", "SELECT 1", io.multidb.migrations.MigrationSql.parse("SELECT 1"), JobStatus.PENDING, 0, 1, null,
                 Instant.now(), null, ending, 0, List.of(), false);
     }
 
@@ -118,7 +118,7 @@ class SfnWorkflowStarterTest {
         starter.start(held);
         starter.start(held); // the same start again (a retried request): the same execution
 
-        MigrationJob other = new MigrationJob(held.id(), "acme", "app", "SELECT 1", JobStatus.PENDING, 0, 1, null,
+        MigrationJob other = new MigrationJob(held.id(), "acme", "app", "SELECT 1", io.multidb.migrations.MigrationSql.parse("SELECT 1"), JobStatus.PENDING, 0, 1, null,
                 held.createdAt(), null, 1, 0, List.of(), false);
         assertThatThrownBy(() -> starter.start(other)).isInstanceOfSatisfying(MultidbException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.CONFLICT);

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 public final class InMemoryMigrationStore implements MigrationStore {
     private final InMemoryCatalog catalog;
     private final Map<String, MigrationJob> jobs = new HashMap<>();
-    private final Map<String, TreeMap<String, MigrationTask>> tasks = new HashMap<>();
+    private final Map<String, TreeMap<Integer, TaskBatch>> batches = new HashMap<>();
     private volatile Consumer<MigrationJob> onUpdateJob = j -> { };
 
     public InMemoryMigrationStore(InMemoryCatalog catalog) {
@@ -95,58 +95,42 @@ public final class InMemoryMigrationStore implements MigrationStore {
         return catalog.getDatabase(org, schemaDb).map(Database::migrationJob);
     }
 
-    private int singleTaskWrites;
-    private int outcomeWrites;
+    private int batchWrites;
 
     @Override
-    public synchronized void putTask(MigrationTask task) {
-        singleTaskWrites++;
-        tasks.computeIfAbsent(task.jobId(), k -> new TreeMap<>()).put(task.database(), task);
+    public synchronized void putBatches(List<TaskBatch> list) {
+        list.forEach(b -> batches.computeIfAbsent(b.jobId(), k -> new TreeMap<>()).put(b.batch(), b));
     }
 
     @Override
-    public synchronized void putTaskOutcomes(List<MigrationTask> outcomes) {
-        outcomeWrites++;
-        outcomes.forEach(t -> tasks.computeIfAbsent(t.jobId(), k -> new TreeMap<>()).put(t.database(), t));
-    }
-
-    /** How many times putTask was called (test hook: batch steps should not write one task at a time). */
-    public synchronized int singleTaskWrites() {
-        return singleTaskWrites;
-    }
-
-    /** How many times putTaskOutcomes was called. */
-    public synchronized int outcomeWrites() {
-        return outcomeWrites;
+    public synchronized Optional<TaskBatch> getBatch(String jobId, int batch) {
+        return Optional.ofNullable(batches.getOrDefault(jobId, new TreeMap<>()).get(batch));
     }
 
     @Override
-    public synchronized boolean updateTask(MigrationTask task, Set<TaskStatus> expected) {
-        MigrationTask cur = tasks.getOrDefault(task.jobId(), new TreeMap<>()).get(task.database());
-        if (cur == null || !expected.contains(cur.status())) {
+    public synchronized boolean recordBatch(TaskBatch batch) {
+        TreeMap<Integer, TaskBatch> job = batches.computeIfAbsent(batch.jobId(), k -> new TreeMap<>());
+        TaskBatch cur = job.get(batch.batch());
+        if (!batch.rolledBack() && cur != null && cur.rolledBack()) {
             return false;
         }
-        putTask(task);
+        batchWrites++;
+        job.put(batch.batch(), batch);
         return true;
     }
 
-    @Override
-    public synchronized Optional<MigrationTask> getTask(String jobId, String database) {
-        return Optional.ofNullable(tasks.getOrDefault(jobId, new TreeMap<>()).get(database));
+    /** How many times a batch step recorded a batch (test hook: one write per batch and step). */
+    public synchronized int batchWrites() {
+        return batchWrites;
     }
 
     @Override
-    public synchronized Page<MigrationTask> listTasks(String jobId, String cursor, int limit) {
-        TreeMap<String, MigrationTask> all = tasks.getOrDefault(jobId, new TreeMap<>());
-        var tail = cursor == null ? all : all.tailMap(cursor, false);
-        List<MigrationTask> out = new ArrayList<>(tail.values().stream().limit(limit).toList());
-        String next = out.size() == limit && tail.size() > limit ? out.get(out.size() - 1).database() : null;
+    public synchronized Page<TaskBatch> listBatches(String jobId, Integer afterBatch, int limit) {
+        TreeMap<Integer, TaskBatch> all = batches.getOrDefault(jobId, new TreeMap<>());
+        var tail = afterBatch == null ? all : all.tailMap(afterBatch, false);
+        List<TaskBatch> out = new ArrayList<>(tail.values().stream().limit(limit).toList());
+        String next = out.size() == limit && tail.size() > limit ? Integer.toString(out.get(limit - 1).batch()) : null;
         return new Page<>(out, next);
-    }
-
-    @Override
-    public synchronized List<MigrationTask> listBatch(String jobId, int batch) {
-        return tasks.getOrDefault(jobId, new TreeMap<>()).values().stream().filter(t -> t.batch() == batch).toList();
     }
 
     @Override

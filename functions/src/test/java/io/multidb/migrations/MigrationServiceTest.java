@@ -9,7 +9,7 @@ import io.multidb.databases.CreateDatabase;
 import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
-import io.multidb.storage.SqliteCopies;
+import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.nio.file.Path;
@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class MigrationServiceTest {
     private DatabaseService databases;
 
     /** Records starts; the state describe() reports is set by the test. */
-    static final class FakeWorkflows implements WorkflowStarter {
+    static class FakeWorkflows implements WorkflowStarter {
         final List<String> started = new ArrayList<>();
         final ConcurrentHashMap<String, ExecutionState> states = new ConcurrentHashMap<>();
 
@@ -61,13 +62,23 @@ class MigrationServiceTest {
         }
     }
 
-    private MigrationService service(MigrationFaults faults) {
+    private static final MigrationOptions OPTIONS =
+            new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2));
+    private MigrationService current;
+
+    private MigrationService service(UnaryOperator<DatabaseMigrator> faults) {
         sqlite = new SqliteStore(root, StorageOptions.defaults());
         databases = new DatabaseService(catalog, sqlite, Clock.systemUTC());
-        MigrationOptions options = new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2));
-        return new MigrationService(catalog, store, sqlite, new SqliteCopies(root, sqlite, StorageOptions.defaults()),
-                workflows, options, faults, Clock.systemUTC(), d -> { });
+        current = new MigrationService(catalog, store, sqlite, migrator(faults), workflows, OPTIONS, Clock.systemUTC(),
+                d -> { });
+        return current;
     }
+
+    private DatabaseMigrator migrator(UnaryOperator<DatabaseMigrator> faults) {
+        return faults.apply(new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()));
+    }
+
+    private static final UnaryOperator<DatabaseMigrator> NO_FAULTS = UnaryOperator.identity();
 
     @AfterEach
     void close() {
@@ -136,8 +147,9 @@ class MigrationServiceTest {
         }
     }
 
+    /** The version the API reports (a child's from its family, or its file while a job runs). */
     private long catalogVersion(String db) {
-        return catalog.getDatabase(ORG, db).map(Database::schemaVersion).orElseThrow();
+        return current.withVersion(ORG, catalog.getDatabase(ORG, db).orElseThrow()).schemaVersion();
     }
 
     /**
@@ -195,12 +207,33 @@ class MigrationServiceTest {
             assertThat(catalogVersion(c)).as(c).isEqualTo(version);
         }
         assertThat(store.lockHolder(ORG, "app")).isEmpty();
-        assertThat(root.resolve("copies")).isEmptyDirectory();
+        assertThat(UndoLeftovers.in(root)).isEmpty();
+        for (String db : children) {
+            assertThat(current.versions().resolve(ORG, catalog.getDatabase(ORG, db).orElseThrow()).schemaVersion())
+                    .isEqualTo(fileVersion(db));
+        }
+        assertThat(fileVersion("app")).isEqualTo(version);
+    }
+
+    private long fileVersion(String db) throws RuntimeException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf(db)); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name = '_multidb_schema'")) {
+            r.next();
+            if (r.getInt(1) == 0) {
+                return 0;
+            }
+            try (ResultSet v = s.executeQuery("SELECT max(version) FROM _multidb_schema")) {
+                v.next();
+                return v.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
     void fiftyChildrenGetTheColumnAndTheIndexWithTheirRowsIntact() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(50);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT; CREATE INDEX t_name ON t(name);", 8);
         assertThat(workflows.started).containsExactly(job.id());
@@ -224,21 +257,19 @@ class MigrationServiceTest {
 
     @Test
     void aBatchStepRecordsItsDatabasesOutcomesInOneWriteNotOnePerDatabase() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(5); // one batch (at least 5 per batch here)
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
         assertThat(m.prepare(ORG, job.id())).isEqualTo(1);
         m.dryRunParent(ORG, job.id());
-        int single = store.singleTaskWrites();
-        int batched = store.outcomeWrites();
+        int batched = store.batchWrites();
 
         m.dryRunBatch(ORG, job.id(), 0);
         assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
                 .hasSize(5).allMatch(t -> t.status() == TaskStatus.DRY_RUN_OK);
         m.applyBatch(ORG, job.id(), 0);
 
-        assertThat(store.singleTaskWrites() - single).isZero();
-        assertThat(store.outcomeWrites() - batched).isEqualTo(2);
+        assertThat(store.batchWrites() - batched).isEqualTo(2);
         assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
                 .hasSize(5).allMatch(t -> t.status() == TaskStatus.APPLIED && t.schemaVersion() == 1);
         m.applyParent(ORG, job.id());
@@ -248,7 +279,7 @@ class MigrationServiceTest {
 
     @Test
     void aDryRunFailureOnOneChildChangesNothingAndNamesTheChildAndSqlitesError() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(12);
         exec("c07", "INSERT INTO t(name, email) VALUES ('dup', 'c07-0@x')");
         List<String> before = new ArrayList<>();
@@ -274,7 +305,7 @@ class MigrationServiceTest {
 
     @Test
     void aFailureAfterTheDryRunRestoresChangedChildrenAndLeavesTheParentUntouched() throws Exception {
-        MigrationService m = service(new MigrationFaults("c07", null));
+        MigrationService m = service(FaultyMigrator.failApplyOf("c07"));
         List<String> children = family(10);
         List<String> before = new ArrayList<>();
         for (String c : children) {
@@ -301,7 +332,7 @@ class MigrationServiceTest {
 
     @Test
     void anApplyRetriedAfterACrashAfterCommitAppliesOnce() throws Exception {
-        MigrationService m = service(new MigrationFaults(null, "c02"));
+        MigrationService m = service(FaultyMigrator.crashAfterCommitOf("c02"));
         List<String> children = family(4);
 
         MigrationJob job = m.start(ORG, "app",
@@ -318,7 +349,7 @@ class MigrationServiceTest {
 
     @Test
     void aJobIsReportedEndedOnlyOnceItsFamilyIsWritableAgain() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(3);
         // Clients poll the job, or wait for it, and then write: the fence must be down when they see it ended.
         List<String> fencedWhenEnded = new ArrayList<>();
@@ -341,16 +372,14 @@ class MigrationServiceTest {
 
     @Test
     void waitingForAJobLastsUntilItHasReleasedItsFamily() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(1);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
         // As between finish's status write and its unlock: ended, the lock still held (creates would get 409).
         store.updateJob(job.finished(JobStatus.FAILED, "failed", List.of(), java.time.Instant.now()), JobStatus.RUNNING);
         List<String> looks = new ArrayList<>();
-        MigrationService waiting = new MigrationService(catalog, store, sqlite,
-                new SqliteCopies(root, sqlite, StorageOptions.defaults()), workflows,
-                new MigrationOptions(5, 500, 3, 10, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(2)),
-                MigrationFaults.NONE, Clock.systemUTC(), d -> {
+        MigrationService waiting = new MigrationService(catalog, store, sqlite, migrator(NO_FAULTS), workflows, OPTIONS,
+                Clock.systemUTC(), d -> {
                     looks.add("look");
                     store.unlockFamily(ORG, "app", job.id());
                 });
@@ -365,7 +394,7 @@ class MigrationServiceTest {
 
     @Test
     void aSecondMigrationOfTheFamilyIsAConflictNamingTheRunningJob() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(2);
         MigrationJob first = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
 
@@ -380,7 +409,7 @@ class MigrationServiceTest {
 
     @Test
     void aLockWhoseWorkflowEndedIsRolledBackAndReleasedByTheNextStart() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(6);
         MigrationJob crashed = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
         m.prepare(ORG, crashed.id());
@@ -406,7 +435,7 @@ class MigrationServiceTest {
 
     @Test
     void anAbortRollsTheJobBackAtItsNextStep() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         List<String> children = family(7);
         MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN a TEXT", null);
         int batches = m.prepare(ORG, job.id());
@@ -436,8 +465,134 @@ class MigrationServiceTest {
     }
 
     @Test
+    void aFailureInOneBatchWhileOthersStillApplyEndsRolledBackWithRecordsTrueToTheFiles() throws Exception {
+        // Several batches (5 children each); batch 1 fails; batch 2's apply arrives after the rollback began (a
+        // lingering Map iteration): it must change nothing and must not overwrite what the rollback recorded.
+        MigrationService m = service(FaultyMigrator.failApplyOf("c07"));
+        List<String> children = family(15);
+        java.util.Map<String, byte[]> before = new java.util.HashMap<>();
+        for (String c : children) {
+            before.put(c, java.nio.file.Files.readAllBytes(sqlite.fileOf(c)));
+        }
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'x'; CREATE INDEX t_n ON t(name)", null);
+        int batches = m.prepare(ORG, job.id());
+        assertThat(batches).isEqualTo(3);
+        m.dryRunParent(ORG, job.id());
+        for (int b = 0; b < batches; b++) {
+            m.dryRunBatch(ORG, job.id(), b);
+        }
+        m.applyBatch(ORG, job.id(), 0);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 1)).isInstanceOfSatisfying(MigrationStepFailed.class,
+                e -> assertThat(e.reason()).isEqualTo(MigrationStepFailed.Reason.APPLY_FAILED));
+        m.restoreBatch(ORG, job.id(), 0);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 2)).isInstanceOfSatisfying(MigrationStepFailed.class,
+                e -> assertThat(e.reason()).isEqualTo(MigrationStepFailed.Reason.NOT_RUNNING));
+        m.restoreBatch(ORG, job.id(), 1);
+        m.restoreBatch(ORG, job.id(), 2);
+        MigrationJob done = m.finish(ORG, job.id(), false, "ApplyFailed");
+
+        assertThat(done.status()).isEqualTo(JobStatus.ROLLED_BACK);
+        assertThat(done.error()).doesNotContain("could not restore");
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> !t.isParent())
+                .allSatisfy(t -> {
+                    assertThat(t.status()).isNotEqualTo(TaskStatus.APPLIED);
+                    assertThat(t.schemaVersion()).isZero();
+                });
+        assertThat(m.progress(job.id(), null, 100).items()).filteredOn(t -> t.status() == TaskStatus.RESTORED)
+                .extracting(MigrationTask::database).contains("c00", "c01", "c02", "c03", "c04")
+                .doesNotContain("c07", "c10", "c11", "c12", "c13", "c14"); // batch 1 ran c05..c07 at once
+        assertFamilyAt(children, 0);
+        for (String c : children) {
+            // The undo is SQLite's own rollback of the kept journal: the file is byte for byte what it was.
+            assertThat(java.nio.file.Files.readAllBytes(sqlite.fileOf(c))).as(c).isEqualTo(before.get(c));
+        }
+    }
+
+    @Test
+    void aJobWhoseProcessDiedRightAfterTheParentsCommitSucceedsAndRecordsTheParentsVersion() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        List<String> children = family(4);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        m.prepare(ORG, job.id());
+        m.dryRunParent(ORG, job.id());
+        m.dryRunBatch(ORG, job.id(), 0);
+        m.applyBatch(ORG, job.id(), 0);
+        // The parent's apply committed, then the process died before anything was recorded.
+        current.steps();
+        new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()).apply("app", "app",
+                store.getJob(ORG, job.id()).orElseThrow(), false);
+        assertThat(catalog.getDatabase(ORG, "app").orElseThrow().schemaVersion()).isZero();
+        workflows.states.put(job.id(), WorkflowStarter.ExecutionState.FAILED);
+
+        assertThat(m.releaseStaleLock(ORG, "app")).hasValueSatisfying(j -> assertThat(j.status()).isEqualTo(JobStatus.SUCCEEDED));
+        assertFamilyAt(children, 1);
+        // The next migration is numbered after it.
+        assertThat(drive(m, m.start(ORG, "app", "CREATE INDEX t_note ON t(note)", null)).toVersion()).isEqualTo(2);
+        assertFamilyAt(children, 2);
+    }
+
+    @Test
+    void aRollbackInterruptedHalfWayIsFinishedAndEveryRestoredChildReportsItsOldVersion() throws Exception {
+        MigrationService m = service(FaultyMigrator.failApplyOf("c12"));
+        List<String> children = family(15);
+        MigrationJob job = m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null);
+        int batches = m.prepare(ORG, job.id());
+        m.dryRunParent(ORG, job.id());
+        for (int b = 0; b < batches; b++) {
+            m.dryRunBatch(ORG, job.id(), b);
+        }
+        m.applyBatch(ORG, job.id(), 0);
+        m.applyBatch(ORG, job.id(), 1);
+        assertThatThrownBy(() -> m.applyBatch(ORG, job.id(), 2)).isInstanceOf(MigrationStepFailed.class);
+        m.restoreBatch(ORG, job.id(), 0); // then the process dies during the rollback
+        assertThat(catalogVersion("c00")).isZero();
+        assertThat(catalogVersion("c07")).isEqualTo(1); // still changed: the API says so
+        workflows.states.remove(job.id()); // lost with its engine
+        MigrationService restarted = new MigrationService(catalog, store, sqlite, migrator(NO_FAULTS),
+                new FakeWorkflows() {
+                    @Override
+                    public java.time.Instant knowsExecutionsSince() {
+                        return java.time.Instant.now();
+                    }
+                }, OPTIONS, Clock.systemUTC(), d -> { });
+
+        assertThat(restarted.recoverAbandoned(ORG)).singleElement()
+                .satisfies(j -> assertThat(j.status()).isEqualTo(JobStatus.ROLLED_BACK));
+        assertFamilyAt(children, 0);
+        assertThat(restarted.progress(job.id(), null, 100).items()).allSatisfy(t -> assertThat(t.schemaVersion()).isZero());
+    }
+
+    @Test
+    void aTriggerWhoseBodyHoldsCaseEndMigratesAFamily() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        List<String> children = family(3);
+        String sql = "CREATE TABLE u(note TEXT); CREATE TABLE v(b TEXT);\n"
+                + "CREATE TRIGGER tr2 AFTER UPDATE ON t BEGIN UPDATE v SET b = CASE WHEN new.id > 0 THEN 'pos' ELSE 'neg' END; "
+                + "INSERT INTO u(note) VALUES ('x;y'); END;\n-- a comment; with a semicolon\nCREATE INDEX \"t;idx\" ON t(name)";
+        MigrationJob job = m.start(ORG, "app", sql, null);
+        assertThat(job.program().statements()).hasSize(4);
+
+        assertThat(drive(m, job).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertFamilyAt(children, 1);
+        for (String c : children) {
+            assertThat(schema(c)).contains("trigger tr2").contains("CASE WHEN new.id > 0").contains("index t;idx");
+        }
+    }
+
+    @Test
+    void aHappyJobCostsAFewMetadataCallsPerBatchNotPerChild() throws Exception {
+        MigrationService m = service(NO_FAULTS);
+        family(30);
+        int before = store.batchWrites();
+        MigrationJob done = drive(m, m.start(ORG, "app", "ALTER TABLE t ADD COLUMN note TEXT", null));
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        // 6 batches of 5: one record per batch and step (dry-run, apply) plus the parent's two.
+        assertThat(store.batchWrites() - before).isEqualTo(6 * 2 + 2);
+    }
+
+    @Test
     void emptySqlIsRefused() throws Exception {
-        MigrationService m = service(MigrationFaults.NONE);
+        MigrationService m = service(NO_FAULTS);
         family(1);
         assertThatThrownBy(() -> m.start(ORG, "app", "  ", null))
                 .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST));

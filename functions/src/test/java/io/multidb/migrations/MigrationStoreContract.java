@@ -60,8 +60,8 @@ public abstract class MigrationStoreContract {
     }
 
     protected static MigrationJob job(String org, String schemaDb, Instant created) {
-        return new MigrationJob(UUID.randomUUID().toString(), org, schemaDb, "ALTER TABLE t ADD COLUMN c TEXT",
-                JobStatus.PENDING, 3, 4, null, created, null, 10, 0, List.of(), false);
+        return MigrationJob.pending(UUID.randomUUID().toString(), org, schemaDb, "ALTER TABLE t ADD COLUMN c TEXT",
+                3, created, 10);
     }
 
     protected static MigrationTask task(String jobId, String db, int batch) {
@@ -260,136 +260,93 @@ public abstract class MigrationStoreContract {
         assertThat(app.migrationJob()).isEqualTo(job);
     }
 
-    // ------------------------------------------------------------------------------------------------ tasks
+    // ------------------------------------------------------------------------------------------------ batches
 
-    @Test
-    void aTaskReadsBackAsWrittenAndIsReplacedByTheNextPut() {
-        String jobId = UUID.randomUUID().toString();
-        MigrationTask t = task(jobId, "c1", 0);
-        store().putTask(t);
-        assertThat(store().getTask(jobId, "c1")).contains(t);
-
-        MigrationTask failed = t.with(TaskStatus.DRY_RUN_FAILED, "UNIQUE constraint failed: t.email", 3);
-        store().putTask(failed);
-        assertThat(store().getTask(jobId, "c1")).contains(failed);
-        assertThat(store().getTask(jobId, "c2")).isEmpty();
-        assertThat(store().getTask(UUID.randomUUID().toString(), "c1")).isEmpty();
-    }
-
-    @Test
-    void aTaskUpdateHappensOnlyFromAnExpectedStatus() {
-        String jobId = UUID.randomUUID().toString();
-        MigrationTask t = task(jobId, "c1", 2);
-        store().putTask(t);
-        MigrationTask applied = t.with(TaskStatus.APPLIED, null, 4);
-
-        assertThat(store().updateTask(applied, EnumSet.of(TaskStatus.DRY_RUN_OK))).isFalse();
-        assertThat(store().updateTask(applied, EnumSet.noneOf(TaskStatus.class))).isFalse();
-        assertThat(store().getTask(jobId, "c1")).contains(t);
-        assertThat(store().updateTask(applied, EnumSet.of(TaskStatus.PENDING, TaskStatus.DRY_RUN_OK))).isTrue();
-        assertThat(store().getTask(jobId, "c1")).contains(applied);
-        assertThat(store().updateTask(task(jobId, "absent", 2), EnumSet.allOf(TaskStatus.class))).isFalse();
-        assertThat(store().getTask(jobId, "absent")).isEmpty();
-        assertThat(store().listBatch(jobId, 2)).containsExactly(applied);
-    }
-
-    @Test
-    void batchesHoldExactlyTheirTasksInNameOrder() {
-        String jobId = UUID.randomUUID().toString();
-        String otherJob = UUID.randomUUID().toString();
+    private static TaskBatch batch(String jobId, int n, String... dbs) {
         List<MigrationTask> tasks = new ArrayList<>();
-        // 230 children: batch 0 holds 120 (more than one BatchGetItem), batch 1 holds 100, batch 12 holds 10.
-        for (int i = 229; i >= 0; i--) {
-            tasks.add(task(jobId, String.format("c%03d", i), i < 120 ? 0 : i < 220 ? 1 : 12));
+        for (String d : dbs) {
+            tasks.add(task(jobId, d, n));
         }
-        store().putTasks(tasks);
-        store().putTask(task(jobId, "app", MigrationTask.PARENT_BATCH));
-        store().putTasks(List.of(task(otherJob, "c000", 0)));
-
-        List<MigrationTask> b0 = store().listBatch(jobId, 0);
-        assertThat(names(b0)).isEqualTo(IntStream.range(0, 120).mapToObj(i -> String.format("c%03d", i)).toList());
-        assertThat(b0).allSatisfy(t -> assertThat(t).isEqualTo(task(jobId, t.database(), 0)));
-        assertThat(names(store().listBatch(jobId, 1)))
-                .isEqualTo(IntStream.range(120, 220).mapToObj(i -> String.format("c%03d", i)).toList());
-        assertThat(names(store().listBatch(jobId, 12)))
-                .isEqualTo(IntStream.range(220, 230).mapToObj(i -> String.format("c%03d", i)).toList());
-        assertThat(store().listBatch(jobId, 2)).isEmpty();
-        assertThat(names(store().listBatch(jobId, MigrationTask.PARENT_BATCH))).containsExactly("app");
-        assertThat(names(store().listBatch(otherJob, 0))).containsExactly("c000");
+        return new TaskBatch(jobId, n, tasks, false);
     }
 
     @Test
-    void outcomesOfABatchReplaceItsTasksAndKeepThemInTheBatch() {
+    void aBatchReadsBackAsWrittenWithItsOutcomes() {
+        String jobId = UUID.randomUUID().toString();
+        TaskBatch b = batch(jobId, 3, "c1", "c2", "c3");
+        store().putBatches(List.of(b));
+        assertThat(store().getBatch(jobId, 3)).contains(b);
+        assertThat(store().getBatch(jobId, 4)).isEmpty();
+        assertThat(store().getBatch(UUID.randomUUID().toString(), 3)).isEmpty();
+
+        List<MigrationTask> outcomes = List.of(b.tasks().get(0).with(TaskStatus.APPLIED, null, 4),
+                b.tasks().get(1).with(TaskStatus.FAILED, "UNIQUE constraint failed: t.email", 3), b.tasks().get(2));
+        assertThat(store().recordBatch(b.with(outcomes, false))).isTrue();
+        assertThat(store().getBatch(jobId, 3).orElseThrow().tasks()).containsExactlyElementsOf(outcomes);
+    }
+
+    @Test
+    void aRollbacksRecordIsNeverOverwrittenByAnotherStep() {
+        String jobId = UUID.randomUUID().toString();
+        TaskBatch b = batch(jobId, 0, "a", "b");
+        store().putBatches(List.of(b));
+        TaskBatch restored = b.with(List.of(b.tasks().get(0).with(TaskStatus.RESTORED, null, 3), b.tasks().get(1)), true);
+        assertThat(store().recordBatch(restored)).isTrue();
+
+        TaskBatch lateApply = b.with(List.of(b.tasks().get(0).with(TaskStatus.APPLIED, null, 4),
+                b.tasks().get(1).with(TaskStatus.APPLIED, null, 4)), false);
+        assertThat(store().recordBatch(lateApply)).isFalse();
+        assertThat(store().getBatch(jobId, 0)).contains(restored);
+        TaskBatch again = restored.with(restored.tasks(), true);
+        assertThat(store().recordBatch(again)).isTrue();
+    }
+
+    @Test
+    void aLongErrorIsKeptAndABigBatchFitsOneRecord() {
         String jobId = UUID.randomUUID().toString();
         List<MigrationTask> tasks = new ArrayList<>();
-        // 60 tasks: more than one batch write of 25.
-        for (int i = 0; i < 60; i++) {
-            tasks.add(task(jobId, String.format("c%02d", i), 4));
+        // 500 children of 60-character names, every one failed with a long error: still one record.
+        for (int i = 0; i < 500; i++) {
+            tasks.add(new MigrationTask(jobId, String.format("tenant-%054d", i), 7, TaskStatus.DRY_RUN_FAILED,
+                    "x".repeat(400), 3));
         }
-        store().putTasks(tasks);
-        List<MigrationTask> listed = store().listBatch(jobId, 4);
-        List<MigrationTask> outcomes = new ArrayList<>();
-        for (MigrationTask t : listed) {
-            outcomes.add(t.database().equals("c07") ? t.with(TaskStatus.FAILED, "no such table: t", 1)
-                    : t.with(TaskStatus.APPLIED, null, 2));
-        }
-        store().putTaskOutcomes(outcomes);
-
-        List<MigrationTask> after = store().listBatch(jobId, 4);
-        assertThat(after).containsExactlyElementsOf(outcomes);
-        assertThat(store().getTask(jobId, "c07").orElseThrow().error()).isEqualTo("no such table: t");
-        assertThat(store().listTasks(jobId, null, 100).items()).containsExactlyElementsOf(outcomes);
-        store().putTaskOutcomes(List.of()); // nothing to write is no call
+        TaskBatch b = new TaskBatch(jobId, 7, tasks, false);
+        store().putBatches(List.of(b));
+        TaskBatch read = store().getBatch(jobId, 7).orElseThrow();
+        assertThat(read.tasks()).hasSize(500);
+        assertThat(read.tasks().get(499).error()).isEqualTo("x".repeat(400));
     }
 
     @Test
-    void aTaskPutIntoAnotherBatchLeavesItsOldBatch() {
+    void batchesArePagedInOrderParentFirstWithACursorOnlyWhileMoreFollow() {
         String jobId = UUID.randomUUID().toString();
-        store().putTasks(List.of(task(jobId, "a", 0), task(jobId, "b", 0)));
-
-        store().putTask(task(jobId, "b", 1));
-        store().putTasks(List.of(task(jobId, "a", 3), task(jobId, "a", 2))); // the last put of a name wins
-
-        assertThat(store().listBatch(jobId, 0)).isEmpty();
-        assertThat(names(store().listBatch(jobId, 1))).containsExactly("b");
-        assertThat(names(store().listBatch(jobId, 2))).containsExactly("a");
-        assertThat(store().listBatch(jobId, 3)).isEmpty();
-        assertThat(store().getTask(jobId, "a").orElseThrow().batch()).isEqualTo(2);
-    }
-
-    @Test
-    void tasksArePagedInNameOrderWithACursorOnlyWhileMoreFollow() {
-        String jobId = UUID.randomUUID().toString();
-        List<MigrationTask> tasks = new ArrayList<>();
-        for (int i = 0; i < 23; i++) {
-            tasks.add(task(jobId, String.format("c%02d", i), i / 5));
+        List<TaskBatch> all = new ArrayList<>();
+        for (int n = 11; n >= 0; n--) {
+            all.add(batch(jobId, n, "c" + n));
         }
-        store().putTasks(tasks.reversed());
-        store().putTask(task(jobId, "app", MigrationTask.PARENT_BATCH));
-        List<String> expected = new ArrayList<>(names(tasks));
-        expected.addFirst("app");
+        store().putBatches(all);
+        store().putBatches(List.of(batch(jobId, MigrationTask.PARENT_BATCH, "app")));
+        store().putBatches(List.of(batch(UUID.randomUUID().toString(), 0, "other")));
 
-        List<String> walked = new ArrayList<>();
-        String cursor = null;
+        List<Integer> walked = new ArrayList<>();
+        Integer after = null;
         int pages = 0;
-        do {
-            Page<MigrationTask> page = store().listTasks(jobId, cursor, 7);
-            assertThat(page.items()).hasSizeLessThanOrEqualTo(7);
-            walked.addAll(names(page.items()));
-            cursor = page.next();
+        while (true) {
+            Page<TaskBatch> page = store().listBatches(jobId, after, 5);
+            assertThat(page.items()).hasSizeLessThanOrEqualTo(5);
+            page.items().forEach(b -> walked.add(b.batch()));
             pages++;
-        } while (cursor != null);
-
-        assertThat(walked).isEqualTo(expected);
-        assertThat(pages).isEqualTo(4); // 7 + 7 + 7 + 3
-        Page<MigrationTask> exact = store().listTasks(jobId, null, 24);
-        assertThat(names(exact.items())).isEqualTo(expected);
-        assertThat(exact.next()).isNull();
-        Page<MigrationTask> oneShort = store().listTasks(jobId, null, 23);
-        assertThat(oneShort.next()).isEqualTo("c21");
-        assertThat(store().listTasks(jobId, "c22", 7).items()).isEmpty();
-        assertThat(store().listTasks(jobId, "c22", 7).next()).isNull();
-        assertThat(names(store().listTasks(jobId, "c105", 3).items())).containsExactly("c11", "c12", "c13");
-        assertThat(store().listTasks(UUID.randomUUID().toString(), null, 5).items()).isEmpty();
+            if (page.next() == null) {
+                break;
+            }
+            after = Integer.valueOf(page.next());
+        }
+        assertThat(walked).containsExactly(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+        assertThat(pages).isEqualTo(3);
+        assertThat(store().listBatches(jobId, null, 13).next()).isNull();
+        assertThat(store().listBatches(jobId, null, 12).next()).isEqualTo("10");
+        assertThat(store().listBatches(jobId, 11, 5).items()).isEmpty();
+        assertThat(store().listBatches(jobId, 9, 5).items()).extracting(TaskBatch::batch).containsExactly(10, 11);
+        assertThat(store().listBatches(UUID.randomUUID().toString(), null, 5).items()).isEmpty();
     }
 }

@@ -7,12 +7,12 @@ import io.multidb.databases.CreateDatabase;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
 import io.multidb.migrations.InMemoryMigrationStore;
-import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.WorkflowStarter;
-import io.multidb.storage.SqliteCopies;
+import io.multidb.migrations.SqliteMigrator;
+import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.nio.file.Path;
@@ -56,8 +56,8 @@ class SqlServiceCatalogReadsTest {
             }
         };
         MigrationService migrations = new MigrationService(catalog, new InMemoryMigrationStore(catalog), store,
-                new SqliteCopies(root, store, StorageOptions.defaults()), none, MigrationOptions.defaults(),
-                MigrationFaults.NONE, Clock.systemUTC(), d -> { });
+                new SqliteMigrator(store, new UndoJournals(), Clock.systemUTC()), none, MigrationOptions.defaults(),
+                Clock.systemUTC(), d -> { });
         sql = new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(1), null, nanos::get);
         databases.createGroup(ORG, "default", "local");
     }

@@ -15,7 +15,6 @@ import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
 import io.multidb.auth.FileSigningKey;
 import io.multidb.migrations.InMemoryMigrationStore;
-import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
@@ -79,7 +78,7 @@ class StreamServiceTest {
         // through the shared data root.
         BatonKeys keys = BatonKeys.derivedFrom(FileSigningKey.open(root).current().secret());
         MigrationService migrations = TaskWiring.build(catalog, store, root, new InMemoryMigrationStore(catalog),
-                NO_WORKFLOWS, MigrationOptions.defaults(), MigrationFaults.NONE);
+                NO_WORKFLOWS, MigrationOptions.defaults(), java.util.function.UnaryOperator.identity());
         return new SqlService(catalog, store, SqlLimits.defaults(), migrations, Duration.ofSeconds(5),
                 new Streams(streams, keys, StreamOptions.defaults(), clock));
     }

@@ -8,12 +8,12 @@ import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
 import io.multidb.migrations.InMemoryMigrationStore;
 import io.multidb.migrations.JobStatus;
-import io.multidb.migrations.MigrationFaults;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.WorkflowStarter;
-import io.multidb.storage.SqliteCopies;
+import io.multidb.migrations.SqliteMigrator;
+import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
 import java.nio.file.Path;
@@ -54,8 +54,8 @@ class MigrationTaskHandlerTest {
                 return ExecutionState.RUNNING;
             }
         };
-        service = new MigrationService(catalog, store, sqlite, new SqliteCopies(root, sqlite, StorageOptions.defaults()), wf,
-                MigrationOptions.defaults(), MigrationFaults.NONE, Clock.systemUTC(), d -> { });
+        service = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()),
+                wf, MigrationOptions.defaults(), Clock.systemUTC(), d -> { });
         handler = new MigrationTaskHandler(service);
         dbs.createGroup("acme", "default", "local");
         dbs.createDatabase("acme", new CreateDatabase("app", "default", true, null));

@@ -43,14 +43,13 @@ class TaskWiringTest {
             assertThatThrownBy(() -> service.start("acme", "app", "SELECT 1", null))
                     .isInstanceOfSatisfying(MultidbException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
             assertThat(root.resolve("databases")).isDirectory();
-            assertThat(root.resolve("copies")).isDirectory();
         }
     }
 
     @Test
     void withoutAStateMachineTheStarterRefusesAndWithOneItIsStepFunctions() {
         WorkflowStarter none = TaskWiring.workflowStarter(Map.of());
-        MigrationJob job = new MigrationJob("j1", "acme", "app", "SELECT 1", JobStatus.PENDING, 0, 1, null,
+        MigrationJob job = new MigrationJob("j1", "acme", "app", "SELECT 1", io.multidb.migrations.MigrationSql.parse("SELECT 1"), JobStatus.PENDING, 0, 1, null,
                 Instant.now(), null, 1, 0, List.of(), false);
         assertThatThrownBy(() -> none.start(job)).hasMessageContaining("MULTIDB_STATE_MACHINE_ARN");
         assertThatThrownBy(() -> none.describe("j1")).hasMessageContaining("MULTIDB_STATE_MACHINE_ARN");

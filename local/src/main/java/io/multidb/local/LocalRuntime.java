@@ -1,7 +1,10 @@
 package io.multidb.local;
 
 import io.multidb.api.ApiHandler;
+import io.multidb.api.Services;
 import io.multidb.api.Wiring;
+import io.multidb.migrations.DatabaseMigrator;
+import io.multidb.migrations.MigrationJob;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
 import io.multidb.emulators.StepFunctionsLocal;
@@ -22,6 +25,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 
 /**
  * The local runtime: everything {@code bin/multidb-local} starts, in one process, stopped together.
@@ -37,6 +41,7 @@ public final class LocalRuntime implements AutoCloseable {
     private boolean closing;
     private ApiGatewayFront front;
     private StepFunctionsLocal stepFunctions;
+    private Thread recovery;
     private URI dynamoEndpoint;
     private SupervisedDynalite dynalite;
 
@@ -47,29 +52,54 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** Starts the handler's dependencies and the HTTP front; on failure stops what was already started. */
     public static LocalRuntime start(LocalConfig config) throws Exception {
-        return start(config, Map.of());
+        return start(config, UnaryOperator.identity());
     }
 
     /**
-     * The same, with migration fault hooks for the handlers of this runtime only ({@code MULTIDB_FAULT_*}, see
-     * {@code io.multidb.migrations.MigrationFaults}), over those copied from this process's environment: tests
-     * start runtimes with and without a fault in one JVM.
+     * The same, with the per-database migrator of this runtime's handlers wrapped: tests start runtimes with and
+     * without injected failures in one JVM (the production path has no fault hooks).
      */
-    public static LocalRuntime start(LocalConfig config, Map<String, String> faults) throws Exception {
-        faults.keySet().forEach(k -> {
-            if (!k.startsWith(FAULT_PREFIX)) {
-                throw new IllegalArgumentException(k + " is not a fault hook (" + FAULT_PREFIX + "*)");
-            }
-        });
+    public static LocalRuntime start(LocalConfig config, UnaryOperator<DatabaseMigrator> migrators) throws Exception {
         LocalRuntime runtime = new LocalRuntime(config, System.err);
         try {
-            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = buildHandler(config, runtime, faults);
+            Services services = buildServices(config, runtime, migrators);
             runtime.front = runtime.register(
-                    ApiGatewayFront.start(handler, ApiGatewayFront.Options.onPort(config.port())));
+                    ApiGatewayFront.start(new ApiHandler(services), ApiGatewayFront.Options.onPort(config.port())));
+            runtime.recovery = recoverAbandonedJobs(services, runtime.log);
             return runtime;
         } catch (Exception | Error e) {
             runtime.close();
             throw e;
+        }
+    }
+
+    /**
+     * Ends the migrations whose workflow died with an earlier run of this runtime (killed, or the machine stopped):
+     * the engine here forgets its executions, so they would hold their families' locks forever. In the background,
+     * right after start: each such job is finished the way its workflow would have (undone, or completed if its
+     * parent was already changed) within seconds.
+     */
+    private static Thread recoverAbandonedJobs(Services services, PrintStream log) {
+        Thread t = new Thread(() -> {
+            try {
+                for (MigrationJob j : services.migrations().recoverAbandoned(services.org())) {
+                    log.println("multidb-local: migration job " + j.id() + " of " + j.schemaDb()
+                            + " was left running by an earlier run: ended as " + j.status().wire());
+                }
+            } catch (RuntimeException e) {
+                log.println("multidb-local: could not end the migrations left running by an earlier run (" + e.getMessage()
+                        + "): POST .../migrations/unlock ends them");
+            }
+        }, "multidb-local-recovery");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Waits for the start-up recovery of abandoned migrations (tests). */
+    public void awaitRecovery() throws InterruptedException {
+        if (recovery != null) {
+            recovery.join();
         }
     }
 
@@ -81,9 +111,11 @@ public final class LocalRuntime implements AutoCloseable {
     static final String TASK_FUNCTION = "multidb-migration-tasks";
     static final String STATE_MACHINE = "schema-migration";
 
-    static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> buildHandler(
-            LocalConfig config, LocalRuntime runtime, Map<String, String> faults) throws Exception {
+    static Services buildServices(LocalConfig config, LocalRuntime runtime, UnaryOperator<DatabaseMigrator> migrators)
+            throws Exception {
         Path data = config.dataDir();
+        // Executions of the workflow engine started below are all it will know: earlier ones died with their runtime.
+        java.time.Instant startedAt = java.time.Instant.now();
         SupervisedDynalite dynalite = runtime.register(SupervisedDynalite.start(data.resolve("dynalite"), runtime.log));
         runtime.dynalite = dynalite;
         Map<String, String> env = new HashMap<>();
@@ -93,14 +125,12 @@ public final class LocalRuntime implements AutoCloseable {
         env.put("MULTIDB_ORG", config.org());
         env.put("MULTIDB_ADMIN_TOKEN", config.adminToken());
         env.put("AWS_REGION", "us-east-1");
-        copyFaults(env);
-        env.putAll(faults);
         try (var dynamo = DynamoClients.create(dynalite.endpoint(), Region.US_EAST_1)) {
             DynamoCatalog.createTable(dynamo, "multidb");
         }
         // The task function, behind Lambda's Invoke API; the workflow engine calls it.
         LambdaInvokeFront lambda = runtime.register(LambdaInvokeFront.builder()
-                .mapFunction(TASK_FUNCTION, new MigrationTaskHandler(TaskWiring.fromEnvironment(env)))
+                .mapFunction(TASK_FUNCTION, new MigrationTaskHandler(TaskWiring.fromEnvironment(env, migrators)))
                 .start());
         StepFunctionsLocal sfn = runtime.register(StepFunctionsLocal.builder()
                 .stateMachine(STATE_MACHINE, home().resolve("statemachines/schema-migration.asl.json"))
@@ -110,19 +140,9 @@ public final class LocalRuntime implements AutoCloseable {
         runtime.stepFunctions = sfn;
         env.put("MULTIDB_STATE_MACHINE_ARN", sfn.stateMachineArn(STATE_MACHINE));
         env.put("MULTIDB_SFN_ENDPOINT", sfn.endpoint().toString());
+        env.put("MULTIDB_SFN_STARTED_AT", startedAt.toString());
         runtime.dynamoEndpoint = dynalite.endpoint();
-        return new ApiHandler(Wiring.fromEnvironment(env));
-    }
-
-    private static final String FAULT_PREFIX = "MULTIDB_FAULT_";
-
-    /** Passes the migration fault hooks (tests) from this process's environment to the handlers. */
-    private static void copyFaults(Map<String, String> env) {
-        System.getenv().forEach((k, v) -> {
-            if (k.startsWith(FAULT_PREFIX)) {
-                env.put(k, v);
-            }
-        });
+        return Wiring.fromEnvironment(env, migrators);
     }
 
     /** The repository root (bin/multidb-local passes it as -Dmultidb.home): where node_modules/ is. */

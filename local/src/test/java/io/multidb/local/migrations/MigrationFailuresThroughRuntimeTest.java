@@ -20,6 +20,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import io.multidb.migrations.DatabaseMigrator;
+import io.multidb.migrations.FaultyMigrator;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +49,7 @@ class MigrationFailuresThroughRuntimeTest {
     @TempDir
     Path data;
 
-    private LocalRuntime start(Map<String, String> faults) throws Exception {
+    private LocalRuntime start(UnaryOperator<DatabaseMigrator> faults) throws Exception {
         return LocalRuntime.start(LocalConfig.load(new LocalConfig.Flags(0, data, false), Map.of()), faults);
     }
 
@@ -90,23 +93,17 @@ class MigrationFailuresThroughRuntimeTest {
         return out;
     }
 
-    /** Every database back at version 0 and byte-for-byte the same schema and rows; the pre-migration copies gone. */
+    /** Every database back at version 0 and byte-for-byte the same schema and rows; the undo journals gone. */
     private void assertUnchanged(RuntimeClient c, Map<String, String> before) throws Exception {
         for (var e : before.entrySet()) {
             assertThat(c.schemaVersion(e.getKey())).as("version of %s", e.getKey()).isZero();
             assertThat(c.snapshot(e.getKey())).as("schema and rows of %s", e.getKey()).isEqualTo(e.getValue());
         }
-        assertThat(copiesLeft()).as("pre-migration copies left").isEmpty();
+        assertThat(copiesLeft()).as("undo journals left").isEmpty();
     }
 
-    private List<Path> copiesLeft() throws Exception {
-        Path copies = data.resolve("sqlite/copies");
-        if (!Files.exists(copies)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.walk(copies)) {
-            return s.filter(Files::isRegularFile).toList();
-        }
+    private List<Path> copiesLeft() {
+        return io.multidb.migrations.UndoLeftovers.in(data.resolve("sqlite"));
     }
 
     @Test
@@ -115,7 +112,7 @@ class MigrationFailuresThroughRuntimeTest {
         String jobId;
         List<String> children;
         Map<String, Long> counts = new HashMap<>();
-        try (LocalRuntime runtime = start(Map.of("MULTIDB_FAULT_APPLY_FAIL", "c05"))) {
+        try (LocalRuntime runtime = start(FaultyMigrator.failApplyOf("c05"))) {
             RuntimeClient c = new RuntimeClient(runtime);
             children = family(c);
             Map<String, String> schemas = new HashMap<>();
@@ -169,14 +166,14 @@ class MigrationFailuresThroughRuntimeTest {
                 assertThat(c.rows(db, "SELECT name FROM t")).as("rows of %s", db).containsExactlyInAnyOrderElementsOf(expected);
             }
             assertThat(c.snapshot(PARENT)).isEqualTo(parentBefore);
-            assertThat(copiesLeft()).as("pre-migration copies left").isEmpty();
+            assertThat(copiesLeft()).as("undo journals left").isEmpty();
             for (String db : all(children)) {
                 counts.put(db, Long.parseLong(c.rows(db, "SELECT count(*) FROM t").get(0)));
             }
         }
 
         // The fault is fixed and deployed: the same data, a runtime without it. The rolled-back job is retried.
-        try (LocalRuntime runtime = start(Map.of())) {
+        try (LocalRuntime runtime = start(UnaryOperator.identity())) {
             RuntimeClient c = new RuntimeClient(runtime);
             RuntimeClient.Response retried = c.post(c.migrations(PARENT) + "/" + jobId + "/retry", null).expect(202);
             String retryId = retried.body().path("job_id").asText();
@@ -206,7 +203,7 @@ class MigrationFailuresThroughRuntimeTest {
 
     @Test
     void aRunningJobIsAbortedAndWhatItChangedIsPutBack() throws Exception {
-        try (LocalRuntime runtime = start(Map.of())) {
+        try (LocalRuntime runtime = start(UnaryOperator.identity())) {
             RuntimeClient c = new RuntimeClient(runtime);
             List<String> children = family(c);
             Map<String, String> before = snapshots(c, all(children));

@@ -1,0 +1,247 @@
+package io.multidb.migrations;
+
+import static io.multidb.migrations.MigrationStepFailed.Reason.NOT_RUNNING;
+import static io.multidb.migrations.MigrationStepFailed.Reason.TRANSIENT;
+
+import io.multidb.storage.SqliteStore;
+import io.multidb.storage.StorageException;
+import io.multidb.storage.UndoJournals;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.Objects;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteErrorCode;
+
+/**
+ * The per-database migration engine on SQLite files. What one child pays (docs/migrations.md, "What a child
+ * pays"):
+ * <ul>
+ *   <li><b>dry-run</b>: the statements in a transaction whose journal is in memory and whose changed pages never
+ *       leave the page cache ({@code journal_mode=MEMORY}, {@code cache_spill=OFF}), then rolled back: SQLite reads
+ *       what the change reads and writes nothing, no fsync. Files above {@link #IN_MEMORY_DRY_RUN_LIMIT} dry-run
+ *       with the ordinary on-disk journal, so a rewrite of a huge table cannot exhaust memory.</li>
+ *   <li><b>apply</b>: the statements and this job's version row in one ordinary transaction, whose rollback journal
+ *       is kept as the undo ({@link UndoJournals#keep}: a hard link, no byte copied, made durable by SQLite's own
+ *       directory sync at commit). Exactly what the plain transaction costs, plus one link.</li>
+ *   <li><b>undo</b> (only on a rollback): the kept journal played back by SQLite, touching only the pages the change
+ *       touched; the file is byte for byte what it was.</li>
+ * </ul>
+ */
+public final class SqliteMigrator implements DatabaseMigrator {
+    /** The table every migrated database carries: one row per applied job, written in the job's transaction. */
+    public static final String VERSION_TABLE = "_multidb_schema";
+    /** Files larger than this dry-run with an on-disk journal (memory stays bounded by the page cache). */
+    public static final long IN_MEMORY_DRY_RUN_LIMIT = 512L << 20;
+
+    private final SqliteStore sqlite;
+    private final UndoJournals undo;
+    private final Clock clock;
+
+    public SqliteMigrator(SqliteStore sqlite, UndoJournals undo, Clock clock) {
+        this.sqlite = Objects.requireNonNull(sqlite);
+        this.undo = Objects.requireNonNull(undo);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    @Override
+    public String dryRun(String db, MigrationJob job) {
+        Path file = sqlite.fileOf(db);
+        try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
+            if (Files.size(file) <= IN_MEMORY_DRY_RUN_LIMIT) {
+                s.execute("PRAGMA journal_mode=MEMORY");
+                s.execute("PRAGMA cache_spill=OFF");
+                s.execute("PRAGMA temp_store=MEMORY");
+            }
+            if (job.program().foreignKeysOff()) {
+                s.execute("PRAGMA foreign_keys=OFF");
+            }
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                run(s, job.program());
+                return null;
+            } catch (SQLException e) {
+                throwIfTransient(e, db);
+                return e.getMessage();
+            } finally {
+                s.execute("ROLLBACK");
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw transientFailure(e, db);
+        }
+    }
+
+    @Override
+    public Applied apply(String db, String family, MigrationJob job, boolean keepUndo) {
+        Path file = sqlite.fileOf(db);
+        try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
+            if (job.program().foreignKeysOff()) {
+                s.execute("PRAGMA foreign_keys=OFF");
+            }
+            s.execute("BEGIN IMMEDIATE");
+            boolean committed = false;
+            try {
+                if (hasVersionRow(c, job.id())) {
+                    return Applied.ALREADY;
+                }
+                // Under the file's write lock: a rollback that began stops the phase before it undoes this file, so
+                // either it finds this commit, or this finds the phase stopped.
+                if (!sqlite.families().isApplying(family, job.id())) {
+                    throw new MigrationStepFailed(NOT_RUNNING, "job " + job.id() + " is no longer applying");
+                }
+                try {
+                    run(s, job.program());
+                    s.execute("CREATE TABLE IF NOT EXISTS " + VERSION_TABLE
+                            + "(version INTEGER NOT NULL, job_id TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)");
+                    try (PreparedStatement p = c.prepareStatement("INSERT INTO " + VERSION_TABLE
+                            + "(version, job_id, applied_at) VALUES (?, ?, ?)")) {
+                        p.setLong(1, job.toVersion());
+                        p.setString(2, job.id());
+                        p.setString(3, clock.instant().toString());
+                        p.executeUpdate();
+                    }
+                } catch (SQLException e) {
+                    throwIfTransient(e, db);
+                    throw new MigrationFailed(e.getMessage());
+                }
+                if (keepUndo) {
+                    undo.keep(job.id(), file);
+                }
+                s.execute("COMMIT");
+                committed = true;
+            } finally {
+                if (!committed && !c.getAutoCommit()) {
+                    rollbackQuietly(s);
+                }
+            }
+        } catch (SQLException e) {
+            throw transientFailure(e, db);
+        } finally {
+            sqlite.evict(db);
+        }
+        return Applied.APPLIED;
+    }
+
+    @Override
+    public Undone undo(String db, MigrationJob job) {
+        Path file = sqlite.fileOf(db);
+        try {
+            // Hold the write lock while the journal goes back (no other transaction's journal can exist, and an
+            // apply in flight has committed or not started), then release it: the next open rolls it back.
+            try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                try {
+                    if (!hasVersionRow(c, job.id())) {
+                        return Undone.UNCHANGED;
+                    }
+                    undo.putBack(job.id(), file);
+                } finally {
+                    rollbackQuietly(s);
+                }
+            }
+            sqlite.evict(db);
+            if (hasApplied(db, job.id(), false)) {
+                throw new StorageException("the undo of " + db + " did not take", null);
+            }
+            return Undone.UNDONE;
+        } catch (SQLException e) {
+            throw transientFailure(e, db);
+        }
+    }
+
+    @Override
+    public boolean hasApplied(String db, String jobId, boolean waitForWriter) {
+        try (SQLiteConnection c = sqlite.connect(sqlite.fileOf(db), false); Statement s = c.createStatement()) {
+            if (!waitForWriter) {
+                return hasVersionRow(c, jobId);
+            }
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                return hasVersionRow(c, jobId);
+            } finally {
+                s.execute("ROLLBACK");
+            }
+        } catch (SQLException e) {
+            throw transientFailure(e, db);
+        }
+    }
+
+    @Override
+    public long version(String db) {
+        try (SQLiteConnection c = sqlite.connect(sqlite.fileOf(db), false)) {
+            if (!hasVersionTable(c)) {
+                return 0;
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + VERSION_TABLE)) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw transientFailure(e, db);
+        }
+    }
+
+    @Override
+    public void forget(String jobId, String db) {
+        undo.remove(jobId, sqlite.fileOf(db));
+    }
+
+    private static void run(Statement s, MigrationSql sql) throws SQLException {
+        for (String stmt : sql.statements()) {
+            s.execute(stmt);
+        }
+        if (sql.foreignKeysOff()) {
+            try (ResultSet r = s.executeQuery("PRAGMA foreign_key_check")) {
+                if (r.next()) {
+                    throw new SQLException("FOREIGN KEY constraint failed: table " + r.getString(1) + " row " + r.getLong(2)
+                            + " refers to a missing row of " + r.getString(3));
+                }
+            }
+        }
+    }
+
+    private static boolean hasVersionTable(SQLiteConnection c) throws SQLException {
+        try (PreparedStatement t = c.prepareStatement("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?")) {
+            t.setString(1, VERSION_TABLE);
+            try (ResultSet r = t.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    private static boolean hasVersionRow(SQLiteConnection c, String jobId) throws SQLException {
+        if (!hasVersionTable(c)) {
+            return false;
+        }
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM " + VERSION_TABLE + " WHERE job_id = ?")) {
+            p.setString(1, jobId);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /** A locked database is worth a retry; any other SQLite error of a statement is the migration's own failure. */
+    private static void throwIfTransient(SQLException e, String db) {
+        int code = e.getErrorCode() & 0xff;
+        if (code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code) {
+            throw new MigrationStepFailed(TRANSIENT, "database " + db + " is busy: " + e.getMessage(), e);
+        }
+    }
+
+    private static MigrationStepFailed transientFailure(Exception e, String db) {
+        return new MigrationStepFailed(TRANSIENT, "database " + db + ": " + e.getMessage(), e);
+    }
+
+    private static void rollbackQuietly(Statement s) {
+        try {
+            s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // no transaction, or the connection is closed next, which rolls back anyway
+        }
+    }
+}
