@@ -3,25 +3,35 @@
 // on the same port and data directory, and its dynalite child found by pid to be killed alone.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
 export class Runtime {
-  constructor({ root, port, dataDir, logFile, token, env }) {
-    Object.assign(this, { root, port, dataDir, logFile, token, env });
+  /**
+   * @param failApplyOn the database whose migration applies fail (SoakRuntime: the local runtime's launcher with
+   *                    that one fault, run from the bench's classpath, which bin/soak passes in SOAK_JAVA and
+   *                    SOAK_CLASSPATH)
+   */
+  constructor({ root, port, dataDir, logFile, token, failApplyOn }) {
+    Object.assign(this, { root, port, dataDir, logFile, token, failApplyOn });
+    this.java = process.env.SOAK_JAVA;
+    this.classpath = process.env.SOAK_CLASSPATH;
+    if (!this.java || !this.classpath) throw new Error("SOAK_JAVA and SOAK_CLASSPATH must be set: run bin/soak");
     this.base = `http://127.0.0.1:${port}`;
     this.child = null;
     this.exited = null;
   }
 
-  /** Spawns bin/multidb-local (already built) and resolves once the control plane answers 200. */
+  /** Spawns the runtime (the JVM directly, as bin/multidb-local does) and resolves once the control plane answers 200. */
   async start(timeoutMs = 120_000) {
     const out = fs.openSync(this.logFile, "a");
     fs.writeSync(out, `\n===== soak: starting the runtime at ${new Date().toISOString()}\n`);
-    const child = spawn(path.join(this.root, "bin/multidb-local"), ["--port", String(this.port), "--data-dir", this.dataDir], {
+    const args = ["--enable-native-access=ALL-UNNAMED", "-Dsun.net.httpserver.nodelay=true", `-Dmultidb.home=${this.root}`,
+      "-cp", this.classpath, "io.multidb.bench.SoakRuntime",
+      "--port", String(this.port), "--data-dir", this.dataDir, "--fail-apply-on", this.failApplyOn];
+    const child = spawn(this.java, args, {
       detached: true, // setsid: the runtime leads a new process group, which holds its emulators too
       stdio: ["ignore", out, out],
-      env: { ...process.env, ...this.env, MULTIDB_ADMIN_TOKEN: this.token },
+      env: { ...process.env, MULTIDB_ADMIN_TOKEN: this.token },
     });
     fs.closeSync(out);
     this.child = child;

@@ -33,7 +33,7 @@ const CHILDREN_PER_FAMILY = 50;
 const STANDALONE = 20;
 const FIRST_MIGRATION_MS = 20_000;
 const MIGRATION_EVERY_MS = 60_000;
-/** The child whose apply fails (the runtime's MULTIDB_FAULT_APPLY_FAIL): migrations after a passed dry-run fail. */
+/** The child whose apply fails (bench's SoakRuntime): migrations whose dry-run passed fail there and roll back. */
 const APPLY_FAILS_ON = "b-048";
 /** The child with duplicate guard rows: a UNIQUE index on guard fails its dry-run. */
 const DRY_RUN_FAILS_ON = "b-049";
@@ -54,7 +54,7 @@ fs.mkdirSync(OUT, { recursive: true });
 const port = await freePort();
 const runtime = new Runtime({
   root: ROOT, port, dataDir: path.join(work, "data"), logFile: path.join(work, "runtime.log"), token,
-  env: { MULTIDB_FAULT_APPLY_FAIL: APPLY_FAILS_ON },
+  failApplyOn: APPLY_FAILS_ON,
 });
 const base = runtime.base;
 const events = []; // { t, what, ... } for the report and the plot
