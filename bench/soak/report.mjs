@@ -126,6 +126,7 @@ export function summarize({ load, migrations, events, verification, loadEnd, dat
       jobEndedAfterS: m.tJobEnded !== undefined ? round((m.tJobEnded - m.tPost) / 1000) : undefined,
       unlockedAfterS: m.tUnlocked !== undefined ? round((m.tUnlocked - m.tPost) / 1000) : undefined,
       writableAfterS: m.tWritable !== undefined ? round((m.tWritable - m.tPost) / 1000) : undefined,
+      writableAfterRestartS: m.tWritable !== undefined && kill ? round((m.tWritable - kill.tListening) / 1000) : undefined,
       unlockAnswers: m.unlocks ? countBy(m.unlocks.map((u) => u.status)) : undefined })),
     kill: kill && { atS: round(kill.tKill / 1000), listeningAfterS: round((kill.tListening - kill.tKill) / 1000),
       servedAfterS: served === null ? null : round((served - kill.tKill) / 1000) },
@@ -180,8 +181,10 @@ function markdown(s) {
   out.push("|---:|---:|---|---|---|---|---:|---|");
   for (const m of s.migrations) {
     const note = m.killed
-      ? `runtime killed while ${m.statusAtKill}; job ended: ${m.jobEndedAfterS ?? "never by itself"}; unlock accepted: ${m.unlockedAfterS ?? "—"} s; `
-        + `family writable ${m.writableAfterS ?? "—"} s after the start; unlock answers ${JSON.stringify(m.unlockAnswers ?? {})}`
+      ? `runtime killed while ${m.statusAtKill}; job seen ended ${m.jobEndedAfterS ?? "—"} s after its start`
+        + (m.unlockedAfterS !== undefined ? ` (by the soak's unlock, accepted at ${m.unlockedAfterS} s)` : " (by itself: no unlock needed)")
+        + `; family writable again at ${m.writableAfterS ?? "—"} s`
+        + (m.unlockAnswers ? `; unlock answers ${JSON.stringify(m.unlockAnswers)}` : "")
       : (m.error ? String(m.error).slice(0, 90).replaceAll("|", "/") : "");
     out.push(`| ${m.k} | ${m.atS} | ${m.family} | ${m.kind} | ${m.expected} | ${m.status === m.expected ? m.status : `**${m.status}**`} | ${m.seconds ?? "—"} | ${note} |`);
   }
@@ -189,6 +192,11 @@ function markdown(s) {
   if (s.kill) {
     out.push(`Kill (SIGKILL to the process group) at ${s.kill.atS} s: the runtime answered again ${s.kill.listeningAfterS} s later `
       + `(JVM start, dynalite, Step Functions emulator), and a client's operation succeeded ${s.kill.servedAfterS} s after the kill.`);
+    const km = s.migrations.find((m) => m.killed);
+    if (km) {
+      out.push(`The family of the killed job (${km.family}) was writable again ${km.writableAfterRestartS ?? "—"} s after the runtime `
+        + `answered again (${km.unlockedAfterS !== undefined ? "after the soak's unlock" : "without any unlock"}); the job ended ${km.status}.`);
+    }
   }
   if (s.dynalite) {
     out.push(`dynalite killed at ${s.dynalite.atS} s: running again ${s.dynalite.backAfterS} s later${s.dynalite.error ? ` (${s.dynalite.error})` : ""}.`);

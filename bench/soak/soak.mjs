@@ -39,6 +39,8 @@ const APPLY_FAILS_ON = "b-048";
 const DRY_RUN_FAILS_ON = "b-049";
 const KILL_WITHIN_MS = 20_000;
 const RECOVERY_LIMIT_MS = 300_000;
+/** After the restart, how long the soak waits for the killed job to end by itself before it asks for an unlock. */
+const UNLOCK_AFTER_MS = 30_000;
 const ENDED = new Set(["succeeded", "failed", "rolled_back", "aborted"]);
 let probes = 0; // probe writes to guard (see awaitWritable)
 
@@ -247,8 +249,9 @@ async function killAndRestart(m) {
 }
 
 /**
- * Polls the killed job; once the family is still blocked, asks for an unlock every 5 s; records when the job
- * ended, when the unlock was accepted, and when a write to a child of the family succeeded again.
+ * Polls the killed job and writes to a child of its family; if the family is still blocked UNLOCK_AFTER_MS after
+ * the restart, asks for an unlock every 5 s; records when the job ended, when an unlock was accepted, and when a
+ * write to a child of the family succeeded again.
  */
 async function awaitWritable(family, child, m) {
   const probe = createClient({ url: `${base}/db/${child}/`, authToken: token });
@@ -276,7 +279,8 @@ async function awaitWritable(family, child, m) {
       } catch (e) {
         if (errorCode(e) !== "BLOCKED") throw e;
       }
-      if (now() - lastUnlock >= 5000) {
+      // An operator's unlock, every 5 s, only once the runtime had UNLOCK_AFTER_MS to end the job by itself.
+      if (now() - start >= UNLOCK_AFTER_MS && now() - lastUnlock >= 5000) {
         lastUnlock = now();
         const u = await api("POST", `/v1/organizations/${ORG}/databases/${family}/migrations/unlock`, {});
         if (m) (m.unlocks ??= []).push({ t: lastUnlock, status: u.status });
