@@ -209,9 +209,9 @@ async function runMigration(m) {
   }
 }
 
-async function awaitJob(family, id, first) {
+async function awaitJob(family, id, first, limitMs = RECOVERY_LIMIT_MS) {
   let job = first;
-  const deadline = now() + RECOVERY_LIMIT_MS;
+  const deadline = now() + limitMs;
   while (!ENDED.has(job?.status) && now() < deadline) {
     await delay(100); // nothing to wait on but the job: poll
     const r = await api("GET", `/v1/organizations/${ORG}/databases/${family}/migrations/${id}`);
@@ -273,7 +273,17 @@ async function awaitWritable(family, child, m) {
         if (m) {
           m.tWritable = now();
           m.tEnd = m.tWritable;
-          if (!m.status) m.status = "(not ended)";
+          if (m.jobId && !m.tJobEnded) {
+            // It may have ended between the last look and this write: look again (bounded) for its status.
+            const job = await awaitJob(family, m.jobId, null, 60_000);
+            if (ENDED.has(job?.status)) {
+              m.tJobEnded = now();
+              m.status = job.status;
+              m.error = job.error;
+            } else {
+              m.status = `${job?.status ?? "unknown"} (family writable, job not ended 60 s later)`;
+            }
+          }
         }
         return;
       } catch (e) {
@@ -404,7 +414,7 @@ async function verify(databases) {
       fileVersions: [...fileVersions],
       distinctSchemas: shapes.size,
       migrationsVersion: migs.body?.schema_version,
-      jobs: (migs.body?.migrations ?? []).map((j) => ({ id: j.id, status: j.status })),
+      jobs: (migs.body?.migrations ?? []).map((j) => ({ id: j.job_id, status: j.status })),
       oneVersion: shapes.size === 1 && catalogVersions.size === 1 && fileVersions.size === 1
         && [...fileVersions][0] === [...catalogVersions][0],
       schema: parentShape,
