@@ -92,6 +92,17 @@ test("schema database, children, list filters, get, delete rules", async () => {
     headers: { authorization: `Bearer ${token}` },
   })).json();
   assert.equal(info.database.schema_version, 1);
+  // A trigger whose body holds CASE ... END; migrates the family (one splitter for every path).
+  await p2.executeMultiple(`CREATE TABLE audit(note TEXT);
+    CREATE TRIGGER notes_audit AFTER INSERT ON notes BEGIN
+      INSERT INTO audit(note) VALUES (CASE WHEN new.body = 'x;y' THEN 'semi' ELSE 'plain' END);
+    END;`);
+  for (const n of ["a", "b", "c"]) {
+    const c = db(`${n}-${suffix}`);
+    await c.execute("INSERT INTO notes(body) VALUES ('x;y')");
+    assert.deepEqual((await c.execute("SELECT note FROM audit")).rows.map((r) => r.note), ["semi"]);
+    c.close();
+  }
   p2.close();
   child.close();
 

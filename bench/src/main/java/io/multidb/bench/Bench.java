@@ -122,13 +122,7 @@ public final class Bench {
     static void report(Path out, String costDoc) throws Exception {
         ObjectNode results = (ObjectNode) Api.JSON.readTree(out.resolve("results.json").toFile());
         JsonNode env = results.get("environment");
-        CostModel.Measured measured = CostModel.Measured.from(largest(results.get("fleet")));
-        List<CostModel.Result> model = CostModel.scenarios(measured, 100_000);
-        results.set("cost_model", CostModel.json(measured, model));
-        if (!costDoc.isEmpty()) {
-            Files.writeString(Path.of(costDoc), CostModel.markdown(measured, model, "run of "
-                    + env.get("date").asText().substring(0, 10) + ", " + (env.get("quick").asBoolean() ? "quick" : "full")));
-        }
+        // The cost model is fed by bin/bench --migrations (MigrationBench), which writes docs/cost-model.md.
         plot(results.get("fleet"), out.resolve("migration.png"));
         Files.writeString(out.resolve("results.json"), results.toPrettyString() + "\n");
         Files.writeString(out.resolve("results.md"), Report.markdown(results));

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * bin/bench --migrations: the migration engine's scenarios alone (issue 11), written to
@@ -69,6 +71,7 @@ public final class MigrationBench {
                 log.printf("tenant size: %s, %d children x %d rows, ADD COLUMN%n", parent, TENANTS, rows);
                 ObjectNode c = fleet.createFamily(parent, TENANTS, FleetBench.TABLE_SQL, seed(rows));
                 ObjectNode r = fleet.migrate(parent, ADD_COLUMN);
+                r.put("n", TENANTS);
                 r.put("rows_per_child", rows);
                 r.put("child_bytes", Files.size(rt.databaseFile(FleetBench.childName(parent, 0))));
                 r.set("create", c);
@@ -83,6 +86,17 @@ public final class MigrationBench {
             load.add(Bench.loadNote("after tenant size"));
         } finally {
             System.setErr(err);
+        }
+        List<CostModel.Case> cases = new ArrayList<>();
+        for (var c : new String[][] {{"small", "100 KB tenants (measured at ~30 KB)"}, {"big", "10 MB tenants (measured at ~25 MB)"}}) {
+            CostModel.Measured m = CostModel.Measured.from(results.get("tenant_size").get(c[0]));
+            cases.add(new CostModel.Case(c[1], m, CostModel.scenarios(m, 100_000)));
+            ((ObjectNode) results.get("tenant_size").get(c[0])).set("cost_model", CostModel.json(m, cases.getLast().results()));
+        }
+        String costDoc = System.getProperty("bench.costDoc", "docs/cost-model.md");
+        if (!costDoc.isEmpty()) {
+            Files.writeString(Path.of(costDoc), CostModel.markdown(cases, "run of "
+                    + env.get("date").asText().substring(0, 10)));
         }
         Files.writeString(out.resolve("migrations.json"), results.toPrettyString() + "\n");
         Files.writeString(out.resolve("migrations.md"), markdown(results));

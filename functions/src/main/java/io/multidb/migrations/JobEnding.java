@@ -27,6 +27,8 @@ final class JobEnding {
     private final WorkflowStarter workflows;
     private final MigrationOptions options;
     private final BatchWork work;
+    /** Removing undo journals is one metadata round trip each (EFS): many at once. */
+    private final BatchWork removals = new BatchWork(32);
     private final Clock clock;
 
     JobEnding(MigrationStore store, DatabaseMigrator migrator, FamilyLocks families, WorkflowStarter workflows,
@@ -90,6 +92,11 @@ final class JobEnding {
         if (job.status().isRunning()) {
             if (parentApplied(job)) {
                 families.stopApplying(job.schemaDb(), jobId);
+                // The parent's record too: its step may have died between its commit and its write.
+                store.getBatch(jobId, MigrationTask.PARENT_BATCH)
+                        .filter(b -> b.tasks().stream().anyMatch(t -> t.status() != TaskStatus.APPLIED))
+                        .ifPresent(b -> store.recordBatch(b.with(b.tasks().stream()
+                                .map(t -> t.with(TaskStatus.APPLIED, null, job.toVersion())).toList(), false)));
                 store.setSchemaVersion(org, job.schemaDb(), job.toVersion());
                 done = job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
             } else {
@@ -114,7 +121,7 @@ final class JobEnding {
     private void forgetUndo(MigrationJob job) {
         forEachBatch(job, b -> {
             if (!b.isParentBatch()) {
-                work.run(b.tasks(), t -> {
+                removals.run(b.tasks(), t -> {
                     migrator.forget(job.id(), t.database());
                     return null;
                 }, () -> false);

@@ -36,7 +36,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
     /** The table every migrated database carries: one row per applied job, written in the job's transaction. */
     public static final String VERSION_TABLE = "_multidb_schema";
     /** Files larger than this dry-run with an on-disk journal (memory stays bounded by the page cache). */
-    public static final long IN_MEMORY_DRY_RUN_LIMIT = 512L << 20;
+    public static final long IN_MEMORY_DRY_RUN_LIMIT = 64L << 20;
 
     private final SqliteStore sqlite;
     private final UndoJournals undo;

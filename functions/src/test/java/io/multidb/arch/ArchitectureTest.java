@@ -29,4 +29,11 @@ class ArchitectureTest {
                         "io.multidb.tasks..")
                 .check(CLASSES);
     }
+
+    @Test
+    void theMigrationEngineHasNoTestHooks() {
+        // Failures are injected by decorating DatabaseMigrator in tests; nothing in production reads a fault setting.
+        noClasses().that().resideInAPackage("io.multidb..").should().dependOnClassesThat()
+                .haveSimpleNameContaining("Fault").check(CLASSES);
+    }
 }

@@ -526,6 +526,11 @@ class MigrationServiceTest {
 
         assertThat(m.releaseStaleLock(ORG, "app")).hasValueSatisfying(j -> assertThat(j.status()).isEqualTo(JobStatus.SUCCEEDED));
         assertFamilyAt(children, 1);
+        // Found by the crash suite: the parent's progress entry says so too.
+        assertThat(m.progress(job.id(), null, 100).items()).allSatisfy(t -> {
+            assertThat(t.status()).as(t.database()).isEqualTo(TaskStatus.APPLIED);
+            assertThat(t.schemaVersion()).as(t.database()).isEqualTo(1);
+        });
         // The next migration is numbered after it.
         assertThat(drive(m, m.start(ORG, "app", "CREATE INDEX t_note ON t(note)", null)).toVersion()).isEqualTo(2);
         assertFamilyAt(children, 2);

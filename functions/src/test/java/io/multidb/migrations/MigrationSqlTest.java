@@ -36,4 +36,22 @@ class MigrationSqlTest {
         assertThatThrownBy(() -> MigrationSql.parse("BEGIN; COMMIT;")).isInstanceOf(MultidbException.class)
                 .hasMessageContaining("no statements");
     }
+
+    @Test
+    void aTriggerWhoseBodyHoldsCaseEndIsOneStatement() {
+        // Split by the same sqlite3_complete port as the data plane: the END of a CASE inside the body does not end
+        // the trigger (it did with the old splitter: "COMMIT without BEGIN").
+        String trigger = "CREATE TRIGGER tr2 AFTER UPDATE ON t BEGIN UPDATE t SET b = CASE WHEN new.a > 0 THEN 'pos' "
+                + "ELSE 'neg' END; INSERT INTO u(note) VALUES ('x'); END";
+        MigrationSql m = MigrationSql.parse("BEGIN;\n" + trigger + ";\nCOMMIT;");
+        assertThat(m.statements()).containsExactly(trigger);
+    }
+
+    @Test
+    void semicolonsInStringsIdentifiersAndCommentsAndATrailingStatementWithoutSemicolon() {
+        MigrationSql m = MigrationSql.parse("INSERT INTO a VALUES ('a;b', \"c;d\", `e;f`, [g;h]); -- x; y\n"
+                + "/* ; */ CREATE INDEX i ON a(x)");
+        assertThat(m.statements()).containsExactly("INSERT INTO a VALUES ('a;b', \"c;d\", `e;f`, [g;h])",
+                "CREATE INDEX i ON a(x)");
+    }
 }

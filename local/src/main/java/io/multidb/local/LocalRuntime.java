@@ -232,6 +232,11 @@ public final class LocalRuntime implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args, UnaryOperator.identity());
+    }
+
+    /** bin/multidb-local's main, with the migrator wrapped (a test main injects failures through it). */
+    public static void run(String[] args, UnaryOperator<DatabaseMigrator> migrators) throws Exception {
         LocalConfig config;
         try {
             LocalConfig.Flags flags = LocalConfig.parseFlags(args);
@@ -248,7 +253,7 @@ public final class LocalRuntime implements AutoCloseable {
         }
         LocalRuntime runtime;
         try {
-            runtime = start(config);
+            runtime = start(config, migrators);
         } catch (BindException e) {
             System.err.println("multidb-local: cannot listen on 127.0.0.1:" + config.port() + " (" + e.getMessage()
                     + "): stop what uses it or pass --port N");
