@@ -45,8 +45,10 @@ export class Load {
         } catch {
           // not JSON
         }
-        const key = `${res.status} ${code}`;
-        const seen = this.httpErrors.get(key) ?? { count: 0, sample: body.slice(0, 300), request: requestOf(input, await sent) };
+        const request = requestOf(input, await sent);
+        // Keyed by the answer and the kind of request (its pipeline's request types), not by database.
+        const key = `${res.status} ${code}|${request.replace(/^\S+ /, "")}`;
+        const seen = this.httpErrors.get(key) ?? { count: 0, sample: body.slice(0, 300), request };
         seen.count++;
         this.httpErrors.set(key, seen);
         if (res.status >= 500 && this.serverErrors.length < 20) {

@@ -7,7 +7,7 @@ const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET"
   "AbortError", "TimeoutError", "HRANA_CLOSED_ERROR"]);
 
 export function summarize({ load, migrations, events, verification, loadEnd, databases, clients, minutes,
-  familyOfDb, loadAverage, cpus }) {
+  familyOfDb, loadAverage, cpus, cpu }) {
   const kill = events.find((e) => e.what === "kill");
   const dyn = events.find((e) => e.what === "dynalite");
   const famKey = { "fam-a": "a", "fam-b": "b" };
@@ -104,6 +104,10 @@ export function summarize({ load, migrations, events, verification, loadEnd, dat
     return { op: name, count: n, ok, p50Ms: round(pct(lat, 0.5, true)), p99Ms: round(pct(lat, 0.99, true)) };
   });
 
+  const httpErrors = [...load.httpErrors.entries()].map(([k, e]) => ({ answer: k.split("|")[0], ...e }))
+    .map((e) => ({ ...e, why: httpWhy(e.answer, e.request) }))
+    .sort((a, b) => b.count - a.count);
+  const unexplainedHttp = httpErrors.filter((e) => e.why === "UNEXPLAINED").reduce((a, e) => a + e.count, 0);
   const http = Object.fromEntries([...load.httpStatus.entries()].sort((a, b) => a[0] - b[0]));
   const fiveXX = [...load.httpStatus.entries()].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
   const unexplained = errorRows.filter((r) => r.why === "UNEXPLAINED").reduce((a, r) => a + r.count, 0);
@@ -111,15 +115,17 @@ export function summarize({ load, migrations, events, verification, loadEnd, dat
   const familiesOk = Object.values(verification.families).every((f) => f.oneVersion);
   const migrationsAsExpected = migrations.filter((m) => m.status === m.expected).length;
   const verdict = { ok: v.lost === 0 && v.duplicated === 0 && v.rejectedPresent === 0 && v.wrongDb === 0
-    && v.unexpectedRows === 0 && fiveXX === 0 && unexplained === 0 && familiesOk,
-    lost: v.lost, duplicated: v.duplicated, fiveXX, unexplained, familiesOk, migrationsAsExpected };
+    && v.unexpectedRows === 0 && fiveXX === 0 && unexplained === 0 && unexplainedHttp === 0 && familiesOk,
+    lost: v.lost, duplicated: v.duplicated, fiveXX, unexplained, unexplainedHttp, familiesOk, migrationsAsExpected };
 
   const summary = {
     when: new Date().toISOString(), minutes, clients, databases: databases.length, cpus,
     loadAverageAtEnd: loadAverage.map(round), operations: load.ops.length,
+    cpu: { runtimeCores: round2(cpu.runtimeCores), clientCores: round2(cpu.clientCores), loadAverageMean: round(cpu.loadAverageMean),
+      okOpsPerRuntimeCpuSecond: round(load.ops.filter((o) => o[4] === "ok").length / (cpu.runtimeCores * loadEnd / 1000)) },
     okPerSecondOverall: round(load.ops.filter((o) => o[4] === "ok").length / (loadEnd / 1000)),
     classes, perOp, errors: errorRows, httpStatus: http, serverErrors: load.serverErrors,
-    httpErrors: [...load.httpErrors.entries()].map(([k, e]) => ({ answer: k, ...e })).sort((a, b) => b.count - a.count),
+    httpErrors,
     migrations: migrations.map((m) => ({ k: m.k, kind: m.kind, family: m.family, expected: m.expected, status: m.status,
       jobId: m.jobId, killed: m.killed, statusAtKill: m.statusAtKill, atS: round(m.tPost / 1000),
       seconds: m.tEnd !== undefined ? round((m.tEnd - m.tPost) / 1000) : null, error: m.error ? String(m.error).slice(0, 200) : undefined,
@@ -144,10 +150,13 @@ function markdown(s) {
   out.push(`### Soak run ${s.when} — ${s.minutes} min, ${s.clients} clients, ${s.databases} databases`);
   out.push("");
   out.push(`Verdict: **${s.verdict.ok ? "PASS" : "FAIL"}** — ${v.ack} writes acknowledged, ${v.lost} lost, `
-    + `${v.duplicated} duplicated; ${s.verdict.fiveXX} HTTP 5xx; ${s.verdict.unexplained} unexplained errors; `
+    + `${v.duplicated} duplicated; ${s.verdict.fiveXX} HTTP 5xx; ${s.verdict.unexplained} unexplained errors and `
+    + `${s.verdict.unexplainedHttp} unexplained HTTP answers; `
     + `families on one schema version: ${s.verdict.familiesOk ? "yes" : "NO"}; `
     + `${s.verdict.migrationsAsExpected}/${s.migrations.length} migrations ended as expected. `
-    + `Load average at the end: ${s.loadAverageAtEnd.join(", ")} (${s.cpus} CPUs).`);
+    + `Load average at the end: ${s.loadAverageAtEnd.join(", ")} (${s.cpus} CPUs), ${s.cpu.loadAverageMean} on average `
+    + `during the load; the runtime (JVM + emulators) got ${s.cpu.runtimeCores} cores on average, the clients ${s.cpu.clientCores}: `
+    + `${s.cpu.okOpsPerRuntimeCpuSecond} successful operations per CPU-second of the runtime.`);
   out.push("");
   out.push("| period | seconds | ok ops/s | errors/s | p50 ms | p99 ms |");
   out.push("|---|---:|---:|---:|---:|---:|");
@@ -168,9 +177,9 @@ function markdown(s) {
   out.push(`HTTP statuses the clients received: ${Object.entries(s.httpStatus).map(([k, n]) => `${k}: ${n}`).join(", ")}.`);
   out.push("");
   if (s.httpErrors.length) {
-    out.push("| HTTP answer (not 200) | count | a request that got it |");
-    out.push("|---|---:|---|");
-    for (const e of s.httpErrors) out.push(`| ${e.answer} | ${e.count} | \`${e.request}\` |`);
+    out.push("| HTTP answer (not 200) | count | a request that got it | explanation |");
+    out.push("|---|---:|---|---|");
+    for (const e of s.httpErrors) out.push(`| ${e.answer} | ${e.count} | \`${e.request}\` | ${e.why} |`);
     out.push("");
   }
   out.push(`Writes: ${v.ack} acknowledged (${v.lost} lost, ${v.duplicated} duplicated, ${v.wrongDb} in the wrong database); `
@@ -215,12 +224,27 @@ function markdown(s) {
   return out.join("\n") + "\n";
 }
 
+/** Why an answer other than 200 is expected under this load, or UNEXPLAINED. */
+function httpWhy(answer, request) {
+  if (answer === "409 STREAM_CONFLICT") return "expected: optimistic transaction conflict";
+  if (answer === "403 BLOCKED") return "expected: a migration held the family (a stream's write)";
+  if (answer === "400 BATON_STREAM_CLOSED" && / close \(with a baton\)$/.test(request)) {
+    return "expected: after a stream's request fails at HTTP level, @libsql/client sends close with its last "
+      + "baton; the stream is over, so the server refuses it (by design, StreamTest) and the client ignores it";
+  }
+  return "UNEXPLAINED";
+}
+
 const LABEL = { outside: "outside migrations", migration: "during migrations", dynalite: "dynalite restarting (+2 s)",
   outage: "runtime killed → first op served" };
 
 function pct(sorted, p, zeroIfEmpty) {
   if (!sorted.length) return zeroIfEmpty ? 0 : NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function round2(x) {
+  return Math.round(x * 100) / 100;
 }
 
 function round(x) {

@@ -86,6 +86,22 @@ export class Runtime {
     return null;
   }
 
+  /** CPU seconds (user + system) used so far by the running JVM and its child processes (the emulators). */
+  cpuSeconds() {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return null;
+    let ticks = 0;
+    for (const pid of [this.child.pid, ...childrenOf(this.child.pid)]) {
+      try {
+        // Fields after the command name (which is in parentheses): utime and stime are the 12th and 13th.
+        const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return ticks / 100; // USER_HZ is 100 on Linux
+  }
+
   async #awaitGroupGone(timeoutMs) {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

@@ -80,12 +80,14 @@ try {
   const running = load.run();
   const plan = planEvents();
   log(`plan: ${plan.migrations} migrations, kill during #${plan.killAt}, dynalite restart at ${(plan.dynaliteAt / 1000).toFixed(0)} s`);
+  const cpu = sampleCpu();
   const choreography = Promise.all([runMigrations(plan), restartDynaliteAt(plan.dynaliteAt)]).then(([m]) => m);
   choreography.catch(() => {}); // handled below, after the load stopped
   await delay(Math.max(0, DURATION_MS - now()));
   await load.stop();
   await running;
   const loadEnd = now();
+  cpu.stop();
   log(`load stopped: ${load.ops.length} operations`);
   const migrations = await choreography; // a job stuck by the kill may still be waited for (bounded)
 
@@ -93,7 +95,8 @@ try {
   for (const f of Object.values(FAMILIES)) await awaitWritable(f, childName(f === FAMILIES.a ? "a" : "b", 0), null);
   const verification = await verify(databases);
   const summary = summarize({ load, migrations, events, verification, loadEnd, databases, clients: CLIENTS,
-    minutes: MINUTES, familyOfDb: databases.map((n) => familyOfChild(n)), loadAverage: os.loadavg(), cpus: os.cpus().length });
+    minutes: MINUTES, familyOfDb: databases.map((n) => familyOfChild(n)), loadAverage: os.loadavg(), cpus: os.cpus().length,
+    cpu: cpu.result(loadEnd) });
   fs.writeFileSync(path.join(OUT, "soak.json"), JSON.stringify(summary, null, 2) + "\n");
   fs.writeFileSync(path.join(OUT, "timeline.csv"), summary.timelineCsv);
   delete summary.timelineCsv;
@@ -338,6 +341,31 @@ function accepts(port) {
     });
     s.on("error", () => resolve(false));
   });
+}
+
+/**
+ * The CPU the runtime (JVM + emulators) and the load (this Node process) used, sampled every second: on a shared
+ * machine the throughput says little without the share of the CPUs the runtime actually got.
+ */
+function sampleCpu() {
+  let runtimeSeconds = 0;
+  let last = runtime.cpuSeconds();
+  const loadStart = process.cpuUsage();
+  const loadAvg = [];
+  const timer = setInterval(() => {
+    const c = runtime.cpuSeconds();
+    if (c !== null && last !== null && c >= last) runtimeSeconds += c - last;
+    last = c; // after a restart the new JVM counts from 0
+    loadAvg.push(os.loadavg()[0]);
+  }, 1000);
+  return {
+    stop: () => clearInterval(timer),
+    result: (loadEndMs) => {
+      const u = process.cpuUsage(loadStart);
+      return { runtimeCores: runtimeSeconds / (loadEndMs / 1000), clientCores: (u.user + u.system) / 1e6 / (loadEndMs / 1000),
+        loadAverageMean: loadAvg.reduce((a, x) => a + x, 0) / Math.max(1, loadAvg.length) };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- verification
