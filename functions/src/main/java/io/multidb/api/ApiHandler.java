@@ -18,6 +18,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     private final Services services;
     private final ControlPlane control;
     private final DataPlane data;
+    private final ConsoleRoutes console;
 
     /** Lambda's entry: clients and configuration from the environment, once per container. */
     public ApiHandler() {
@@ -29,6 +30,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         this.services = services;
         this.control = new ControlPlane(services);
         this.data = new DataPlane(services);
+        this.console = new ConsoleRoutes(services);
     }
 
     @Override
@@ -58,13 +60,16 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         if (!s.isEmpty() && s.get(0).equals("db")) {
             return data.handle(r);
         }
+        if (!s.isEmpty() && s.get(0).equals("console")) {
+            return console.handle(r, s);
+        }
         if (s.size() == 1 && s.get(0).equals("health")) {
             ObjectNode ok = Json.object().put("status", "ok");
             return Responses.json(200, ok);
         }
         throw new MultidbException(ErrorKind.NOT_FOUND,
                 "no such route: " + r.method() + " " + r.rawPath() + " (control plane under /v1/organizations/{org}/, "
-                        + "SQL under /db/{database}/v2/pipeline)");
+                        + "SQL under /db/{database}/v2/pipeline, the console at /console/)");
     }
 
     Services services() {

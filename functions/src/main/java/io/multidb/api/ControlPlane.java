@@ -96,6 +96,9 @@ final class ControlPlane {
         if (rest.isEmpty()) {
             return switch (r.method()) {
                 case "GET" -> {
+                    if (DatabaseListing.paged(r.query())) {
+                        yield ok(DatabaseListing.page(services, org, DatabaseListing.query(r, null), r));
+                    }
                     String type = r.query().get("type");
                     if (type != null && !type.equals("schema")) {
                         throw MultidbException.invalid("'type' filter takes only 'schema'");

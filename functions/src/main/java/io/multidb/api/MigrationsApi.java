@@ -21,9 +21,11 @@ import java.util.List;
 final class MigrationsApi {
     private static final Duration POLL = Duration.ofMillis(100);
     private final Services services;
+    private final JobProgressApi progress;
 
     MigrationsApi(Services services) {
         this.services = services;
+        this.progress = new JobProgressApi(services);
     }
 
     /** rest: what follows {@code databases/{parent}/migrations}. */
@@ -60,6 +62,9 @@ final class MigrationsApi {
             }
             return Responses.json(200, detail(org, parent, id, r.query().get("cursor")));
         }
+        if (JobProgressApi.handles(rest)) {
+            return progress.handle(r, org, parent, id, rest.get(1));
+        }
         if (rest.size() == 2 && rest.get(1).equals("retry")) {
             requirePost(r);
             return answer(org, parent, m.retry(org, parent, id), null);
@@ -81,6 +86,9 @@ final class MigrationsApi {
         }
         if (rest.size() == 1) {
             return Responses.json(200, detail(org, parent, rest.get(0), r.query().get("cursor")));
+        }
+        if (JobProgressApi.handles(rest)) {
+            return progress.handle(r, org, parent, rest.get(0), rest.get(1));
         }
         throw MultidbException.notFound("no such route: " + r.method() + " " + r.rawPath());
     }

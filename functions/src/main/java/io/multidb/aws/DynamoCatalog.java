@@ -35,6 +35,8 @@ import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseKind;
+import io.multidb.databases.DatabasePage;
+import io.multidb.databases.DatabaseQuery;
 import io.multidb.databases.Group;
 import io.multidb.databases.Names;
 import java.time.Clock;
@@ -417,6 +419,71 @@ public final class DynamoCatalog implements Catalog {
                 .filter(item -> READY.equals(status(item)))
                 .map(CatalogItems::toDatabase)
                 .toList();
+    }
+
+    /** At most this many Query pages per list page, so that a filter matching little still answers promptly. */
+    static final int PAGE_READS = 8;
+    /** Items per Query page when filters skip items of the organization's partition. */
+    static final int FILTERED_READ = 500;
+
+    @Override
+    public DatabasePage pageDatabases(String org, DatabaseQuery q) {
+        String parent = q.filter().schema();
+        String what = parent != null ? "listing the children of " + parent : "listing databases";
+        String pk = parent != null ? familyPk(org, parent) : orgPk(org);
+        String prefix = parent != null ? CHILD_PREFIX : DB_PREFIX;
+        Map<String, AttributeValue> start = q.cursor() == null ? null : key(pk, prefix + q.cursor());
+        // Filters the key cannot express (group, kind) skip items: read wider pages then, so that a list of a few
+        // standalone databases among thousands of children still fills in a request or two.
+        boolean skips = q.filter().group() != null || q.filter().schemaOnly() || q.kind() != null;
+        List<Database> out = new ArrayList<>();
+        for (int reads = 0; reads < PAGE_READS; reads++) {
+            // One more than still wanted, so a full page knows whether another follows.
+            int wanted = q.limit() - out.size() + 1;
+            QueryRequest request = queryRequest(pk, prefix + q.search()).exclusiveStartKey(start)
+                    .limit(skips && parent == null ? Math.max(wanted, FILTERED_READ) : wanted).build();
+            QueryResponse response = call(what, () -> client.query(request));
+            List<Map<String, AttributeValue>> items = response.items();
+            List<Database> resolved = parent != null ? children(what, org, parent, items) : ready(items);
+            for (int i = 0; i < items.size(); i++) {
+                Database d = resolved.get(i);
+                if (d != null && q.filter().matches(d) && (q.kind() == null || d.kind() == q.kind())) {
+                    if (out.size() == q.limit()) {
+                        return new DatabasePage(out, out.get(out.size() - 1).name());
+                    }
+                    out.add(d);
+                }
+            }
+            if (!response.hasLastEvaluatedKey() || response.lastEvaluatedKey().isEmpty()) {
+                return new DatabasePage(out, null);
+            }
+            start = response.lastEvaluatedKey();
+        }
+        // Read bound reached: resume after the last item examined (it may not have matched the filters).
+        String examined = str(start, SK).substring(prefix.length());
+        return new DatabasePage(out, examined);
+    }
+
+    /** The ready databases among org partition items, position for position (null where not ready). */
+    private static List<Database> ready(List<Map<String, AttributeValue>> items) {
+        List<Database> out = new ArrayList<>(items.size());
+        for (Map<String, AttributeValue> item : items) {
+            out.add(READY.equals(status(item)) ? CatalogItems.toDatabase(item) : null);
+        }
+        return out;
+    }
+
+    /** The ready children named by family membership items, position for position (null where not a child now). */
+    private List<Database> children(String what, String org, String parent, List<Map<String, AttributeValue>> members) {
+        Map<String, Map<String, AttributeValue>> items = batchGet(what, org, members.stream().map(m -> str(m, NAME)).toList());
+        List<Database> out = new ArrayList<>(members.size());
+        for (Map<String, AttributeValue> member : members) {
+            Map<String, AttributeValue> item = items.get(str(member, NAME));
+            Database child = item != null && READY.equals(status(item)) && str(member, DB_ID).equals(str(item, ID))
+                    ? CatalogItems.toDatabase(item) : null;
+            out.add(child != null && parent.equals(child.parent()) ? child : null);
+        }
+        return out;
     }
 
     @Override

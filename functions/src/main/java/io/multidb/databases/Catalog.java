@@ -47,6 +47,12 @@ public interface Catalog {
 
     List<Database> listDatabases(String org);
 
+    /**
+     * One page of databases in name order (children of {@code query.filter().schema()} if set, else every
+     * database), reading about {@code query.limit()} items rather than the whole list.
+     */
+    DatabasePage pageDatabases(String org, DatabaseQuery query);
+
     /** The children of a schema database, from a strongly consistent query of its family. */
     List<Database> listChildren(String org, String parent);
 

@@ -109,6 +109,25 @@ public final class DatabaseService {
         return all.stream().filter(filter::matches).toList();
     }
 
+    /** One page of the list, by name prefix; see {@link DatabaseQuery}. */
+    public DatabasePage pageDatabases(String org, DatabaseQuery query) {
+        return catalog.pageDatabases(org, query);
+    }
+
+    /** How many children a schema database has (claims in progress included). */
+    public int countChildren(String org, String parent) {
+        return catalog.countChildren(org, Names.database(parent));
+    }
+
+    /** The database file's size in bytes, or -1 if it has no file (yet, or any more). */
+    public long fileSize(String name) {
+        try {
+            return java.nio.file.Files.size(store.fileOf(Names.database(name)));
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
     public Database getDatabase(String org, String name) {
         Names.database(name);
         return catalog.getDatabase(org, name)

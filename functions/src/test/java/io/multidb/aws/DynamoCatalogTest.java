@@ -8,7 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Database;
+import io.multidb.databases.DatabaseFilter;
 import io.multidb.databases.DatabaseKind;
+import io.multidb.databases.DatabasePage;
+import io.multidb.databases.DatabaseQuery;
 import io.multidb.databases.Group;
 import java.net.URI;
 import java.time.Duration;
@@ -164,6 +167,53 @@ class DynamoCatalogTest {
         expect(ErrorKind.CONFLICT, "group g is being deleted", () -> catalog.beginCreate(org, standard("a", "g")));
         assertThat(rawDatabase("a")).isNull();
         assertThat(partition(CatalogItems.groupMembersPk(org, "g"))).isEmpty();
+    }
+
+    @Test
+    void pagesOfDatabasesFollowNameOrderFiltersAndSearchWithoutGapsOrRepeats() {
+        catalog.createGroup(org, group("g"));
+        catalog.createGroup(org, group("h"));
+        create(schema("p", "g"));
+        List<String> children = new java.util.ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            String name = (i % 2 == 0 ? "acme-" : "beta-") + String.format("%02d", i);
+            create(child(name, "g", "p"));
+            children.add(name);
+        }
+        catalog.beginCreate(org, child("acme-99", "g", "p"));
+        create(standard("acme-plain", "h"));
+        java.util.Collections.sort(children);
+
+        assertThat(pages(new DatabaseFilter(null, "p", false), "", 5)).containsExactlyElementsOf(children);
+        assertThat(pages(new DatabaseFilter(null, "p", false), "acme-", 4))
+                .containsExactlyElementsOf(children.stream().filter(n -> n.startsWith("acme-")).toList());
+        assertThat(pages(new DatabaseFilter(null, null, false), "acme-", 3)).hasSize(13).contains("acme-plain");
+        assertThat(pages(new DatabaseFilter("h", null, false), "", 2)).containsExactly("acme-plain");
+        assertThat(pages(new DatabaseFilter(null, null, true), "", 2)).containsExactly("p");
+        assertThat(pages(DatabaseFilter.NONE, DatabaseKind.STANDARD, "", 2)).containsExactly("acme-plain");
+        DatabasePage last = catalog.pageDatabases(org, new DatabaseQuery(new DatabaseFilter(null, "p", false), null, "beta-", null, 11));
+        assertThat(last.items()).hasSize(11);
+        assertThat(last.next()).isNull();
+    }
+
+    /** Every name over every page, following next cursors; each page within its limit. */
+    private List<String> pages(DatabaseFilter filter, String search, int limit) {
+        return pages(filter, null, search, limit);
+    }
+
+    private List<String> pages(DatabaseFilter filter, DatabaseKind kind, String search, int limit) {
+        List<String> names = new java.util.ArrayList<>();
+        String cursor = null;
+        for (int i = 0; i < 100; i++) {
+            DatabasePage page = catalog.pageDatabases(org, new DatabaseQuery(filter, kind, search, cursor, limit));
+            assertThat(page.items().size()).isLessThanOrEqualTo(limit);
+            page.items().forEach(d -> names.add(d.name()));
+            if (page.next() == null) {
+                return names;
+            }
+            cursor = page.next();
+        }
+        throw new AssertionError("no end of pages");
     }
 
     @Test

@@ -108,6 +108,15 @@ public final class InMemoryCatalog implements Catalog {
     }
 
     @Override
+    public synchronized DatabasePage pageDatabases(String org, DatabaseQuery query) {
+        List<Database> matching = listDatabases(org).stream().filter(query::matches)
+                .sorted(java.util.Comparator.comparing(Database::name)).toList();
+        List<Database> page = matching.stream().limit(query.limit()).toList();
+        String next = matching.size() > page.size() ? page.get(page.size() - 1).name() : null;
+        return new DatabasePage(page, next);
+    }
+
+    @Override
     public synchronized List<Database> listChildren(String org, String parent) {
         return listDatabases(org).stream().filter(d -> parent.equals(d.parent())).toList();
     }

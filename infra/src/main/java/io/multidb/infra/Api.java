@@ -20,12 +20,14 @@ import software.constructs.Construct;
 /**
  * The HTTP API (API Gateway v2) in front of the API function: the control plane under /v1 (what
  * {@code @tursodatabase/api} calls with baseUrl https://HOST/v1/) and the data plane under /db (what
- * {@code @libsql/client} calls with url https://HOST/db/NAME/). Paths outside those two never reach Lambda:
- * API Gateway answers them 404 itself. No CORS: the clients are servers and CLIs, not browsers.
+ * {@code @libsql/client} calls with url https://HOST/db/NAME/), and the web console under /console (same origin
+ * as the API it calls). Other paths never reach Lambda: API Gateway answers them 404 itself. No CORS: the only
+ * browser client is the console, served from the API's own origin.
  */
 final class Api {
 
-    static final List<String> PATHS = List.of("/v1/{proxy+}", "/db/{proxy+}");
+    /** The two planes, and the web console the API function serves (its files and the reads it needs). */
+    static final List<String> PATHS = List.of("/v1/{proxy+}", "/db/{proxy+}", "/console", "/console/{proxy+}");
 
     /**
      * Steady rate and burst for the whole API (the account default is 10,000 rps). Every request runs SQLite on

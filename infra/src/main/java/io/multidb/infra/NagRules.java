@@ -31,7 +31,8 @@ final class NagRules {
     static final String APIG4 = "Authorization is done by the API function: the control plane requires the admin "
             + "token, the data plane a database token signed with the stack's signing key, in the "
             + "Authorization header exactly as Turso's clients send it. An API Gateway authorizer could not "
-            + "check those tokens without a second Lambda invocation per request.";
+            + "check those tokens without a second Lambda invocation per request. The console's static files "
+            + "are public (they hold no data); its reads take the same tokens.";
 
     private NagRules() {
     }

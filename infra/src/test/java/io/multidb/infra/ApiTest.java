@@ -26,7 +26,7 @@ class ApiTest {
                 .containsEntry("PayloadFormatVersion", "2.0");
         assertThat(s.ofType("AWS::ApiGatewayV2::Route").values())
                 .extracting(r -> props(r).get("RouteKey"))
-                .containsExactlyInAnyOrder("ANY /v1/{proxy+}", "ANY /db/{proxy+}");
+                .containsExactlyInAnyOrder("ANY /v1/{proxy+}", "ANY /db/{proxy+}", "ANY /console", "ANY /console/{proxy+}");
         assertThat(s.ofType("AWS::ApiGatewayV2::Route").values()).allSatisfy(r ->
                 assertThat(props(r).get("Target").toString()).contains(integration));
     }

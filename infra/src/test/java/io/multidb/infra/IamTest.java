@@ -132,15 +132,15 @@ class IamTest {
     }
 
     @Test
-    void onlyApiGatewayMayInvokeTheApiAliasAndOnlyOnTheTwoRoutes() {
+    void onlyApiGatewayMayInvokeTheApiAliasAndOnlyOnItsRoutes() {
         String api = s.logicalId(s.stack.api.httpApi);
-        assertThat(s.ofType("AWS::Lambda::Permission").values()).hasSize(2).allSatisfy(permission -> {
+        assertThat(s.ofType("AWS::Lambda::Permission").values()).hasSize(Api.PATHS.size()).allSatisfy(permission -> {
             Map<String, Object> p = props(permission);
             assertThat(p).containsEntry("Principal", "apigateway.amazonaws.com")
                     .containsEntry("Action", "lambda:InvokeFunction")
                     .containsEntry("FunctionName", ref(s.logicalId(s.stack.apiFunction.alias())));
             assertThat(p.get("SourceArn").toString()).contains("{Ref=" + api + "}")
-                    .containsPattern("/\\*/\\*/(v1|db)/\\{proxy\\+}");
+                    .containsPattern("/\\*/\\*/((v1|db|console)/\\{proxy\\+}|console])");
         });
     }
 

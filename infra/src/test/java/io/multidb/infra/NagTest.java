@@ -71,7 +71,9 @@ class NagTest {
                 "AwsSolutions-IAM5 Multidb/MigrationTaskFunctionRole/DefaultPolicy/Resource",
                 "AwsSolutions-IAM5 Multidb/SchemaMigration/Role/DefaultPolicy/Resource",
                 "AwsSolutions-APIG4 Multidb/HttpApi/ANY--v1--{proxy+}/Resource",
-                "AwsSolutions-APIG4 Multidb/HttpApi/ANY--db--{proxy+}/Resource");
+                "AwsSolutions-APIG4 Multidb/HttpApi/ANY--db--{proxy+}/Resource",
+                "AwsSolutions-APIG4 Multidb/HttpApi/ANY--console/Resource",
+                "AwsSolutions-APIG4 Multidb/HttpApi/ANY--console--{proxy+}/Resource");
         assertThat(suppressed).allSatisfy(r -> assertThat(r.reason()).hasSizeGreaterThan(60));
     }
 }

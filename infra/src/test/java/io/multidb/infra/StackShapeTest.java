@@ -41,14 +41,14 @@ class StackShapeTest {
                 Map.entry("AWS::Lambda::Function", 2),
                 Map.entry("AWS::Lambda::Version", 2),
                 Map.entry("AWS::Lambda::Alias", 2),
-                Map.entry("AWS::Lambda::Permission", 2), // API Gateway may invoke the API alias, one per route
+                Map.entry("AWS::Lambda::Permission", 4), // API Gateway may invoke the API alias, one per route
                 Map.entry("AWS::StepFunctions::StateMachine", 1),
                 Map.entry("AWS::ApiGatewayV2::Api", 1),
                 Map.entry("AWS::ApiGatewayV2::Integration", 1),
-                Map.entry("AWS::ApiGatewayV2::Route", 2),
+                Map.entry("AWS::ApiGatewayV2::Route", 4), // /v1, /db, /console and /console/{proxy+}
                 Map.entry("AWS::ApiGatewayV2::Stage", 1),
                 Map.entry("AWS::Logs::LogGroup", 5))); // two functions, state machine, API access, flow log
-        assertThat(s.resources()).hasSize(51);
+        assertThat(s.resources()).hasSize(55);
     }
 
     @Test

@@ -279,6 +279,7 @@ public final class LocalRuntime implements AutoCloseable {
                 + "  admin token:    " + token + "\n"
                 + "  platform API:   createClient({ org: \"" + config.org() + "\", token, baseUrl: \""
                 + runtime.baseUri() + "v1/\" })\n"
+                + "  console:        " + runtime.baseUri() + "console (sign in with the admin token or a group token)\n"
                 + "Ctrl-C stops it.";
     }
 }

@@ -81,6 +81,7 @@ class LocalRuntimeTest {
             assertThat(banner).contains("http://127.0.0.1:" + runtime.port() + "/")
                     .contains(runtime.config().adminToken())
                     .contains(tmp.resolve("admin-token").toString())
+                    .contains("http://127.0.0.1:" + runtime.port() + "/console ")
                     .contains("baseUrl: \"http://127.0.0.1:" + runtime.port() + "/v1/\"");
         }
     }
