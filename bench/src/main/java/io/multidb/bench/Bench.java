@@ -24,6 +24,9 @@ import java.util.stream.Stream;
  * bench.work        scratch directory, emptied first (default bench/target/bench-work)
  * bench.lambdaJar   the shaded Lambda jar (default functions/target/multidb-functions-*-lambda.jar)
  * bench.costDoc     where the cost model is written (default docs/cost-model.md; "" for nowhere)
+ * bench.http        true: only SQL over HTTP against its floor with wrk ({@link HttpFloorBench}); bench.rounds,
+ *                   bench.seconds, bench.warm shape it
+ * bench.cold        true: only the cold start scenario (bench.runs runs per variant)
  * </pre>
  */
 public final class Bench {
@@ -34,6 +37,25 @@ public final class Bench {
         if (Boolean.getBoolean("bench.reportOnly")) {
             report(Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath(),
                     System.getProperty("bench.costDoc", "docs/cost-model.md"));
+            return;
+        }
+        if (Boolean.getBoolean("bench.http")) {
+            Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
+            Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
+            deleteTree(work);
+            Files.createDirectories(work);
+            Files.createDirectories(out);
+            PrintStream err = System.err;
+            System.setErr(new PrintStream(new FileOutputStream(out.resolve("runtime-http.log").toFile()), true));
+            try {
+                HttpFloorBench.main(work, out, System.out);
+            } finally {
+                System.setErr(err);
+            }
+            return;
+        }
+        if (Boolean.getBoolean("bench.cold")) {
+            coldOnly();
             return;
         }
         boolean quick = Boolean.getBoolean("bench.quick");
@@ -113,6 +135,30 @@ public final class Bench {
         Files.writeString(out.resolve("results.json"), results.toPrettyString() + "\n");
         report(out, costDoc);
         log.printf("[%.0f s] done: %s, results.md, migration.png%n", seconds(started), out.resolve("results.json"));
+    }
+
+    /** bin/bench --cold: scenario 3 alone (bench.runs runs per variant), to bench/results/cold-start.json. */
+    private static void coldOnly() throws Exception {
+        Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
+        Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
+        deleteTree(work);
+        Files.createDirectories(work);
+        Files.createDirectories(out);
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(new FileOutputStream(out.resolve("runtime-cold.log").toFile()), true));
+        try (BenchRuntime rt = BenchRuntime.start(work.resolve("data"))) {
+            try (Api api = rt.admin()) {
+                api.createGroup(FleetBench.GROUP);
+            }
+            SqlHttpBench sql = new SqlHttpBench(rt, System.out, null);
+            sql.setUp();
+            ObjectNode r = new ColdStartBench(rt, work, lambdaJar(), System.out, Integer.getInteger("bench.runs", 5))
+                    .run(SqlHttpBench.CHILD, sql.token());
+            r.put("load_average_end", HttpFloorBench.loadAverage());
+            Files.writeString(out.resolve("cold-start.json"), r.toPrettyString() + "\n");
+        } finally {
+            System.setErr(err);
+        }
     }
 
     /**

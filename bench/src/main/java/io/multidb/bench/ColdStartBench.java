@@ -27,6 +27,9 @@ final class ColdStartBench {
     record Variant(String name, boolean prime, List<String> jvmFlags, boolean cds) {
     }
 
+    /** Stands for the -Dorg.sqlite.lib.* flags pointing at the native library unpacked from the jar under test. */
+    static final String NATIVE = "@native-library-in-place";
+
     static final List<Variant> VARIANTS = List.of(
             new Variant("default", false, List.of(), false),
             new Variant("default + priming", true, List.of(), false),
@@ -34,7 +37,13 @@ final class ColdStartBench {
             new Variant("C1 only + priming", true, List.of("-XX:TieredStopAtLevel=1"), false),
             new Variant("CDS", false, List.of(), true),
             new Variant("CDS + C1 only", false, List.of("-XX:TieredStopAtLevel=1"), true),
-            new Variant("CDS + C1 only + priming", true, List.of("-XX:TieredStopAtLevel=1"), true));
+            new Variant("CDS + C1 only + priming", true, List.of("-XX:TieredStopAtLevel=1"), true),
+            // As infra/ deploys the API function: Lambda unpacks the jar into /var/task, so sqlite-jdbc's native
+            // library is loaded from where it lies instead of being copied out of the jar into /tmp first.
+            new Variant("C1 only + native library in place", false, List.of("-XX:TieredStopAtLevel=1", NATIVE), false),
+            new Variant("CDS + C1 only + native library in place", false, List.of("-XX:TieredStopAtLevel=1", NATIVE),
+                    true));
+
 
     private final BenchRuntime rt;
     private final Path work;
@@ -75,12 +84,37 @@ final class ColdStartBench {
         out.put("java", System.getProperty("java.version"));
         out.put("runs_per_variant", runs);
         ArrayNode variants = out.putArray("variants");
+        String only = System.getProperty("bench.variants", "");
+        // bench.baseJar: another build of the Lambda jar (e.g. before a change), run alternately with this one.
+        String baseJar = System.getProperty("bench.baseJar", "");
         for (Variant v : VARIANTS) {
-            Path archive = work.resolve("cds-" + v.name().replaceAll("[^a-z0-9]+", "-") + ".jsa");
+            if (!only.isEmpty() && !List.of(only.split(",")).contains(v.name())) {
+                continue;
+            }
+            if (!baseJar.isEmpty()) {
+                variants.add(measure(v, Path.of(baseJar), probe, env, "base: "));
+            }
+            variants.add(measure(v, lambdaJar, probe, env, ""));
+        }
+        return out;
+    }
+
+    private ObjectNode measure(Variant v, Path lambdaJar, Path probe, Path env, String label) throws Exception {
+        {
+            Path archive = work.resolve("cds-" + label.replaceAll("[^a-z]", "") + v.name().replaceAll("[^a-z0-9]+", "-")
+                    + ".jsa");
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("--enable-native-access=ALL-UNNAMED");
-            command.addAll(v.jvmFlags());
+            for (String flag : v.jvmFlags()) {
+                if (flag.equals(NATIVE)) {
+                    Path dir = unpackNative(lambdaJar, label);
+                    command.add("-Dorg.sqlite.lib.path=" + dir);
+                    command.add("-Dorg.sqlite.lib.name=libsqlitejdbc.so");
+                } else {
+                    command.add(flag);
+                }
+            }
             if (v.cds()) {
                 command.add("-XX:+AutoCreateSharedArchive");
                 command.add("-XX:SharedArchiveFile=" + archive);
@@ -98,6 +132,7 @@ final class ColdStartBench {
             double[] init = new double[runs];
             double[] first = new double[runs];
             double[] second = new double[runs];
+            double[] cpu = new double[runs];
             for (int r = 0; r < runs; r++) {
                 long[] t = once(command);
                 toMain[r] = (t[1] - t[0]) / 1e6;
@@ -105,9 +140,12 @@ final class ColdStartBench {
                 first[r] = (t[4] - t[3]) / 1e6;
                 second[r] = (t[5] - t[4]) / 1e6;
                 total[r] = (t[4] - t[0]) / 1e6;
+                cpu[r] = t[6] / 1e6;
             }
-            ObjectNode n = variants.addObject();
-            n.put("variant", v.name());
+            ObjectNode n = Api.JSON.createObjectNode();
+            n.put("variant", label + v.name());
+            n.put("jar", lambdaJar.toString());
+            n.put("cpu_ms", Stats.round(Stats.median(cpu), 0));
             n.put("flags", String.join(" ", v.jvmFlags()) + (v.cds() ? " -XX:+AutoCreateSharedArchive" : ""));
             n.put("priming", v.prime());
             n.put("total_ms", Stats.round(Stats.median(total), 0));
@@ -122,10 +160,11 @@ final class ColdStartBench {
             if (v.cds()) {
                 n.put("archive_bytes", Files.exists(archive) ? Files.size(archive) : -1);
             }
-            log.printf("  cold start %-26s total %5.0f ms (JVM→main %3.0f, init %4.0f, first request %5.1f) runs %s%n",
-                    v.name(), Stats.median(total), Stats.median(toMain), Stats.median(init), Stats.median(first), all);
+            log.printf("  cold start %-32s total %5.0f ms (JVM→main %3.0f, init %4.0f, first request %5.1f; CPU %4.0f ms) "
+                    + "runs %s load %s%n", label + v.name(), Stats.median(total), Stats.median(toMain), Stats.median(init),
+                    Stats.median(first), Stats.median(cpu), all, HttpFloorBench.loadAverage());
+            return n;
         }
-        return out;
     }
 
     /** {spawn, main, built, init, first handled, second handled} in this machine's monotonic nanoseconds. */
@@ -148,10 +187,25 @@ final class ColdStartBench {
                     throw new IllegalStateException("the cold-start probe's request failed: " + output);
                 }
                 return new long[] {spawn, Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                        Long.parseLong(f[4]), Long.parseLong(f[5])};
+                        Long.parseLong(f[4]), Long.parseLong(f[5]), f.length > 7 ? Long.parseLong(f[7]) : 0};
             }
         }
         throw new IllegalStateException("the cold-start probe printed no timings: " + output);
+    }
+
+    /** The jar's sqlite-jdbc library for this machine, unpacked as Lambda unpacks the deployment package. */
+    private Path unpackNative(Path jar, String label) throws IOException {
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch64" : "x86_64";
+        Path dir = work.resolve("native-" + label.replaceAll("[^a-z]", "") + arch);
+        Path lib = dir.resolve("libsqlitejdbc.so");
+        if (!Files.exists(lib)) {
+            Files.createDirectories(dir);
+            try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile());
+                 InputStream in = z.getInputStream(z.getEntry("org/sqlite/native/Linux/" + arch + "/libsqlitejdbc.so"))) {
+                Files.copy(in, lib);
+            }
+        }
+        return dir;
     }
 
     /** A jar holding only {@link ColdStartMain}: the probe JVM sees the Lambda jar and that one class. */

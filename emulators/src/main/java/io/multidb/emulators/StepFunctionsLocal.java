@@ -117,7 +117,8 @@ public final class StepFunctionsLocal implements AutoCloseable {
     /**
      * The repository's node_modules (installed by {@code npm ci}): system property {@code multidb.nodeModules},
      * environment variable {@code MULTIDB_NODE_MODULES}, or the first {@code node_modules} holding
-     * {@code .bin/node} in the working directory or one of its parents.
+     * {@code .bin/node} in the repository given as {@code -Dmultidb.home} (else the working directory) or one of
+     * its parents.
      */
     public static Path nodeModules() {
         String configured = System.getProperty("multidb.nodeModules");
@@ -131,14 +132,12 @@ public final class StepFunctionsLocal implements AutoCloseable {
             }
             return p;
         }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("node_modules");
-            if (Files.isExecutable(candidate.resolve(".bin/node"))) {
-                return candidate;
-            }
+        Path found = NodeModules.find(NodeModules.start(), dir -> Files.isExecutable(dir.resolve(".bin/node")));
+        if (found == null) {
+            throw new IllegalStateException("no node_modules with Node 22 (.bin/node) in " + NodeModules.start()
+                    + " or its parents: run `npm ci` at the repository root, or set -Dmultidb.nodeModules=<dir>");
         }
-        throw new IllegalStateException("no node_modules with Node 22 (.bin/node) in " + Path.of("").toAbsolutePath()
-                + " or its parents: run `npm ci` at the repository root, or set -Dmultidb.nodeModules=<dir>");
+        return found;
     }
 
     /** Node 22 from the npm {@code node} package. */

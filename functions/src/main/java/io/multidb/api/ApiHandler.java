@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
+import io.multidb.telemetry.RequestLog;
+import io.multidb.telemetry.Route;
 import java.util.List;
 
 /**
@@ -35,20 +37,22 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        RequestLog.Event log = RequestLog.begin(event, context);
         try {
             Request request = Request.from(event);
-            return route(request);
+            log.route(Route.of(request.method(), request.segments()));
+            return log.end(route(request));
         } catch (MultidbException e) {
-            return Responses.error(e);
+            log.refused(e.code() != null ? e.code() : ErrorTable.of(e.kind()).code(), e.getMessage(), e.getCause());
+            return log.end(Responses.error(e));
         } catch (RuntimeException e) {
+            log.failed(e); // the request's event carries the stack trace
             String id = context != null ? context.getAwsRequestId() : "-";
-            System.err.println("request " + id + " failed: " + e);
-            e.printStackTrace();
             ObjectNode body = Json.object();
             body.put("error", "internal error (request " + id + "); this is a bug in multidb");
             body.put("message", "internal error (request " + id + ")");
             body.put("code", "INTERNAL");
-            return Responses.json(500, body);
+            return log.end(Responses.json(500, body));
         }
     }
 

@@ -8,6 +8,7 @@ import io.multidb.databases.Names;
 import io.multidb.sql.SqlService;
 import io.multidb.common.MultidbException;
 import io.multidb.sql.PipelineResult;
+import io.multidb.telemetry.RequestLog;
 import java.util.List;
 
 /**
@@ -33,6 +34,9 @@ final class DataPlane {
             throw MultidbException.notFound("no database in the path: give the database URL with a trailing slash, "
                     + "e.g. " + r.baseUrl() + "/db/<name>/");
         }
+        if (s.size() == 3 && s.get(2).equals("v2")) {
+            return version(r);
+        }
         if (s.size() >= 4 && s.get(2).equals("v1") && s.get(3).equals("jobs")) {
             authorize(r, s.get(1), true);
             r.limitBody(MAX_BODY);
@@ -49,7 +53,20 @@ final class DataPlane {
         r.requireJsonBody(MAX_BODY);
         PipelineResult result = services.sql().execute(services.org(), s.get(1), Json.parse(r.body()),
                 new SqlService.Caller(grant.writeRefusalCode(), grant.writeRefusalMessage()));
+        RequestLog.pipelineResults(result.body());
         return Responses.json(200, result.body());
+    }
+
+    /**
+     * {@code GET /db/{name}/v2}: the version probe of Hrana clients (a 200 means "this server speaks version 2").
+     * As libSQL's server, it needs no token and says nothing about the database: the answer is the same for all.
+     */
+    private static APIGatewayV2HTTPResponse version(Request r) {
+        if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
+            throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET");
+        }
+        return Responses.json(200, Json.object().put("protocol", "hrana-over-http").put("version", 2)
+                .put("pipeline", "POST " + r.rawPath().replaceAll("/+$", "") + "/pipeline"));
     }
 
     /**

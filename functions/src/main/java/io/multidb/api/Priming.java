@@ -1,5 +1,6 @@
 package io.multidb.api;
 
+import org.slf4j.LoggerFactory;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import io.multidb.sql.ExecutionPolicy;
 import io.multidb.sql.PipelineExecutor;
@@ -61,12 +62,12 @@ public final class Priming implements Resource {
                 executor.execute(c, request, ExecutionPolicy.unrestricted(SqlLimits.defaults()));
             }
         } catch (Exception e) {
-            System.err.println("priming SQLite failed (the first request will load it instead): " + e);
+            LoggerFactory.getLogger(Priming.class).warn("priming SQLite failed (the first request will load it instead)", e);
         }
         try {
             handler.services().databases().listGroups("prime-org");
         } catch (RuntimeException e) {
-            System.err.println("priming the metadata client failed (the first request will pay for it): " + e);
+            LoggerFactory.getLogger(Priming.class).warn("priming the metadata client failed (the first request will pay for it)", e);
         }
     }
 

@@ -56,6 +56,9 @@ public record Request(String method, String rawPath, List<String> segments, Map<
     }
 
     private static String decode(String segment) {
+        if (segment.indexOf('%') < 0 && segment.indexOf('+') < 0) {
+            return segment; // nothing to decode: the common case, without URLDecoder's copies
+        }
         try {
             return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {

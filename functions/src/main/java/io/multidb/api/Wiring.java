@@ -17,6 +17,7 @@ import io.multidb.auth.TokenService;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.DatabaseService;
 import io.multidb.migrations.DatabaseMigrator;
+import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStore;
@@ -81,9 +82,48 @@ public final class Wiring {
         return build(env.getOrDefault("MULTIDB_ORG", "default"), token,
                 DynamoCatalog.builder().client(dynamo).tableName(table).build(),
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
-                TaskWiring.workflowStarter(env), new SqliteStore(root, StorageOptions.defaults()), root,
+                lazyWorkflows(env), new SqliteStore(root, StorageOptions.defaults()), root,
                 migrators, keys, new DynamoTokenGenerations(dynamo, table),
                 new DynamoStreamStore(dynamo, table));
+    }
+
+    /**
+     * The Step Functions client is built when the first migration starts, not at init: no data-plane request needs
+     * it, and its SDK classes were a measurable part of the cold start (docs/benchmarks.md).
+     */
+    static WorkflowStarter lazyWorkflows(Map<String, String> env) {
+        return new WorkflowStarter() {
+            private volatile WorkflowStarter real;
+
+            private WorkflowStarter real() {
+                WorkflowStarter r = real;
+                if (r == null) {
+                    synchronized (this) {
+                        r = real;
+                        if (r == null) {
+                            r = TaskWiring.workflowStarter(env);
+                            real = r;
+                        }
+                    }
+                }
+                return r;
+            }
+
+            @Override
+            public void start(MigrationJob job) {
+                real().start(job);
+            }
+
+            @Override
+            public ExecutionState describe(String jobId) {
+                return real().describe(jobId);
+            }
+
+            @Override
+            public java.time.Instant knowsExecutionsSince() {
+                return real().knowsExecutionsSince();
+            }
+        };
     }
 
     private static URI uri(String s) {

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,6 +34,7 @@ public final class CachingTokenGenerations implements TokenGenerations {
     private final Duration ttl;
     private final Clock clock;
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, CompletableFuture<Long>> reading = new ConcurrentHashMap<>();
 
     public CachingTokenGenerations(TokenGenerations store, Duration ttl, Clock clock) {
         this.store = Objects.requireNonNull(store);
@@ -55,7 +58,7 @@ public final class CachingTokenGenerations implements TokenGenerations {
         if (e != null && !now.isBefore(e.readStarted()) && now.isBefore(e.readStarted().plus(ttl))) {
             return e.generation();
         }
-        return read(key, now);
+        return readShared(key, now);
     }
 
     /** Always reads the store (and refreshes the cache): for issuing, where a stale value would mint a dead token. */
@@ -69,6 +72,32 @@ public final class CachingTokenGenerations implements TokenGenerations {
         long g = store.bump(org, scope, name);
         put(new Key(org, scope, name), new Entry(g, started));
         return g;
+    }
+
+    /**
+     * One read per name at a time: requests that find the entry expired together share the read in flight (its
+     * start is before theirs, so the staleness bound above holds for them too); a failure fails them all.
+     */
+    private long readShared(Key key, Instant started) {
+        CompletableFuture<Long> mine = new CompletableFuture<>();
+        CompletableFuture<Long> running = reading.putIfAbsent(key, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+        }
+        try {
+            long g = read(key, started);
+            mine.complete(g);
+            return g;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.remove(key, mine);
+        }
     }
 
     private long read(Key key, Instant started) {

@@ -1,7 +1,7 @@
 package io.multidb.migrations;
 
 import io.multidb.common.MultidbException;
-import io.multidb.sql.SqlSplitter;
+import io.multidb.sql.SqlScript;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * and other pragmas change the connection rather than the schema: both are refused. ATTACH and VACUUM INTO are
  * refused by the sandboxed connection the statements run on.
  *
- * <p>It is split once, where the job starts, by the project's one splitter ({@link SqlSplitter}, a port of
+ * <p>It is split once, where the job starts, by the project's one splitter ({@link SqlScript}, a port of
  * sqlite3_complete(): quoting, comments and trigger bodies, {@code CASE ... END} inside them included); the job
  * carries these statements to every database, which never splits again.
  */
@@ -41,7 +41,7 @@ public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
         boolean fkOff = false;
         boolean inTx = false;
         boolean seenWork = false;
-        for (String s : SqlSplitter.statements(sql)) {
+        for (String s : SqlScript.statements(sql)) {
             String t = s.strip();
             var fk = FK.matcher(t);
             if (fk.matches()) {

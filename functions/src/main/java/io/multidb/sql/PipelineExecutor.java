@@ -54,19 +54,31 @@ public final class PipelineExecutor {
      */
     public PipelineResult execute(SQLiteConnection connection, JsonNode request, ExecutionPolicy policy,
                                   StreamScope scope) {
-        Objects.requireNonNull(connection);
+        return execute(new ConnectionCache(Objects.requireNonNull(connection)), true, request, policy, scope);
+    }
+
+    /**
+     * As {@link #execute(SQLiteConnection, JsonNode, ExecutionPolicy, StreamScope)} on a pooled connection with the
+     * cache that lives as long as it (statements prepared by earlier requests are used again).
+     */
+    public PipelineResult execute(ConnectionCache cache, JsonNode request, ExecutionPolicy policy, StreamScope scope) {
+        return execute(Objects.requireNonNull(cache), false, request, policy, scope);
+    }
+
+    private PipelineResult execute(ConnectionCache connection, boolean ownsCache, JsonNode request,
+                                   ExecutionPolicy policy, StreamScope scope) {
         Objects.requireNonNull(policy);
         SqlLimits effective = policy.limits() != null ? policy.limits() : limits;
         ProtocolParser.Pipeline pipeline = ProtocolParser.pipeline(request, effective.maxRequestsPerPipeline());
         List<StreamRequest> requests = pipeline.requests();
         if (scope == null) {
-            return executeWithoutStreams(connection, pipeline, policy, effective);
+            return executeWithoutStreams(connection, ownsCache, pipeline, policy, effective);
         }
         Streams streams = scope.streams();
         Streams.Resumed resumed = pipeline.baton() == null ? null : streams.resume(pipeline.baton(), scope);
         ExecutionPolicy p = resumed != null && scope.writeRefusal() != null
                 ? policy.refusingWrites(SqlErrorCodes.BLOCKED, scope.writeRefusal()) : policy;
-        PipelineSession session = new PipelineSession(connection, p, effective, true);
+        PipelineSession session = new PipelineSession(connection, p, effective, true, ownsCache);
         boolean[] claimed = {false};
         ArrayNode results = JSON.arrayNode(requests.size());
         String baton = null;
@@ -120,8 +132,9 @@ public final class PipelineExecutor {
         return answer(results, baton, session.writeRefused());
     }
 
-    private PipelineResult executeWithoutStreams(SQLiteConnection connection, ProtocolParser.Pipeline pipeline,
-                                                 ExecutionPolicy policy, SqlLimits effective) {
+    private PipelineResult executeWithoutStreams(ConnectionCache connection, boolean ownsCache,
+                                                 ProtocolParser.Pipeline pipeline, ExecutionPolicy policy,
+                                                 SqlLimits effective) {
         if (pipeline.baton() != null) {
             throw new MultidbException(ErrorKind.STREAM_INVALID, SqlErrorCodes.STREAM_NOT_SUPPORTED,
                     "Transactions across requests are not supported here: this server does not keep a stream "
@@ -130,7 +143,7 @@ public final class PipelineExecutor {
                             + "which run in one request.");
         }
         List<StreamRequest> requests = pipeline.requests();
-        PipelineSession session = new PipelineSession(connection, policy, effective);
+        PipelineSession session = new PipelineSession(connection, policy, effective, false, ownsCache);
         ArrayNode results = JSON.arrayNode(requests.size());
         try {
             for (StreamRequest r : requests) {

@@ -72,9 +72,11 @@ final class ProtocolParser {
             case "store_sql" -> new StreamRequest.StoreSql(sqlId(node, where), text(node, "sql", where, true));
             case "close_sql" -> new StreamRequest.CloseSql(sqlId(node, where));
             case "close" -> new StreamRequest.Close();
-            case "describe", "get_autocommit" -> new StreamRequest.Unsupported(type);
+            case "describe" -> new StreamRequest.Describe(source(node, where));
+            case "get_autocommit" -> new StreamRequest.GetAutocommit();
             default -> throw MultidbException.invalid(where + ": unknown request type \"" + type + "\". This "
-                    + "server speaks Hrana 2 over HTTP: execute, batch, sequence, store_sql, close_sql, close.");
+                    + "server speaks Hrana 2 over HTTP: execute, batch, sequence, describe, store_sql, close_sql, "
+                    + "close.");
         };
     }
 

@@ -48,6 +48,8 @@ public final class SqlService {
     private final LongSupplier ticker;
     /** Catalog entries read recently, by org and name (see {@link #lookup}). */
     private final Map<String, Recent> recent = new ConcurrentHashMap<>();
+    /** Catalog reads in flight, by org and name. */
+    private final Map<String, java.util.concurrent.CompletableFuture<Database>> reading = new ConcurrentHashMap<>();
 
     /** How long a catalog entry read for a request serves later requests to the same database file. */
     public static final Duration RECENT_TTL = Duration.ofSeconds(1);
@@ -152,16 +154,35 @@ public final class SqlService {
         if (r != null && file != null && file.equals(r.file()) && now - r.readAtNanos() < RECENT_TTL.toNanos()) {
             return r.db();
         }
-        Database db = database(org, name);
-        if (file == null) {
-            recent.remove(key);
-        } else {
-            if (recent.size() >= MAX_RECENT) {
-                recent.clear();
+        // One catalog read per database at a time: the requests that find the entry expired together wait for it
+        // (they would all have read the same item), instead of each sending its own read.
+        java.util.concurrent.CompletableFuture<Database> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Database> running = reading.putIfAbsent(key, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
             }
-            recent.put(key, new Recent(db, file, now));
         }
-        return db;
+        try {
+            Database db = database(org, name);
+            if (file == null) {
+                recent.remove(key);
+            } else {
+                if (recent.size() >= MAX_RECENT) {
+                    recent.clear();
+                }
+                recent.put(key, new Recent(db, file, now));
+            }
+            mine.complete(db);
+            return db;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.remove(key, mine);
+        }
     }
 
     private Database database(String org, String name) {
@@ -202,7 +223,12 @@ public final class SqlService {
         try (SqliteStore.Lease lease = store.open(db.name()).orElseThrow(() -> MultidbException.notFound(
                 "database '" + db.name() + "' does not exist"))) {
             try {
-                return executor.execute(lease.connection(), request, policy, scope);
+                ConnectionCache cache = (ConnectionCache) lease.attachment();
+                if (cache == null) {
+                    cache = new ConnectionCache(lease.connection());
+                    lease.attach(cache);
+                }
+                return executor.execute(cache, request, policy, scope);
             } catch (RuntimeException e) {
                 lease.discard();
                 throw e;

@@ -191,6 +191,15 @@ record SqlStatement(String sql, List<Token> tokens, Analysis analysis) {
         return out;
     }
 
+    /** sqlite3_complete(): the text ends with a semicolon that ends a statement (see {@link SqlScript}). */
+    static boolean complete(String sql) {
+        int state = 0;
+        for (Token t : SqlTokenizer.tokenize(sql)) {
+            state = TRANSITIONS[state][t.kind() == SqlTokenizer.Kind.SEMI ? SEMI : tokenClass(t)];
+        }
+        return state == START;
+    }
+
     private static SqlStatement of(String sql, List<Token> tokens) {
         String text = sql.substring(tokens.get(0).start(), tokens.get(tokens.size() - 1).end());
         return new SqlStatement(text, List.copyOf(tokens), Sandbox.analyze(tokens));

@@ -4,7 +4,8 @@
  *
  * <h2>A request's path</h2>
  * {@link io.multidb.sql.PipelineExecutor#execute} reads the body ({@code ProtocolParser}), then runs each request
- * in order on a {@code PipelineSession} and answers {@code {"baton":null,"base_url":null,"results":[...]}}, one
+ * in order on a {@code PipelineSession} (which hands each statement to {@code StatementRunner}, the hot path, and
+ * with streams on follows the transaction in {@code StreamTransaction}) and answers {@code {"baton":null,"base_url":null,"results":[...]}}, one
  * result per request, each ok {@code response.type} equal to its request's type.
  *
  * <h2>HTTP error or error result</h2>
@@ -26,14 +27,16 @@
  * step, its entry in {@code step_errors}), and the pipeline goes on: SQL errors, sandbox refusals, refused writes
  * and schema changes, limits, argument mismatches (ARGS_INVALID, ARGS_BOTH_POSITIONAL_AND_NAMED), an execute with
  * no or several statements (SQL_NO_STATEMENT, SQL_MANY_STATEMENTS), an unknown {@code sql_id} (SQL_NOT_FOUND),
- * a {@code store_sql} of an id in use (SQL_EXISTS), and the Hrana 3 requests {@code describe} and
- * {@code get_autocommit} and the {@code is_autocommit} condition (NOT_SUPPORTED).
+ * a {@code store_sql} of an id in use (SQL_EXISTS), and the Hrana 3 request {@code get_autocommit} and the
+ * {@code is_autocommit} condition (NOT_SUPPORTED).
  *
  * <h2>Requests</h2>
  * execute (exactly one statement); batch (steps with conditions ok/error/not/and/or; a skipped step is neither ok
  * nor error and has null in both {@code step_results} and {@code step_errors}); sequence (the text is split into
  * statements, each run with {@code want_rows=false}, in autocommit mode unless the text says otherwise, stopping
- * at the first error); store_sql/close_sql (stored SQL lives as long as the stream); close (ends the stream: an
+ * at the first error); describe (the statement prepared, never run: {@code params} with SQLite's parameter names,
+ * null for a bare ?; {@code cols} with name and declared type; {@code is_explain}; {@code is_readonly} as
+ * sqlite3_stmt_readonly answers it, read from the statement's program: {@code StatementDescriber}); store_sql/close_sql (stored SQL lives as long as the stream); close (ends the stream: an
  * open transaction is rolled back). Statements are split as {@code sqlite3_complete} does ({@code SqlStatement}),
  * over SQLite's own tokenizer rules ({@code SqlTokenizer}), so CREATE TRIGGER ... BEGIN ...; END stays one
  * statement.
@@ -98,9 +101,12 @@
  * request left one; sqlite-jdbc exposes no get_autocommit, so every statement that may open a transaction is
  * noted, and only then is the connection probed or a ROLLBACK issued), query_only off, the
  * per-connection settings the request wrote (foreign_keys, defer_foreign_keys, recursive_triggers,
- * legacy_alter_table, analysis_limit) back to their earlier values, temporary tables, views and triggers dropped,
- * the progress handler cleared and every statement finalized. If that fails the executor throws
- * {@code StorageException}: the caller must discard the connection.
+ * legacy_alter_table, analysis_limit) back to their earlier values, temporary tables, views and triggers dropped
+ * ({@code ConnectionReset}), and no statement running: every statement is reset after its run. A pooled connection
+ * keeps its prepared statements (by SQL text, at most 64) and its progress handler (disarmed between statements) in
+ * a {@link io.multidb.sql.ConnectionCache}; a connection lent without one gets every statement finalized and the
+ * handler cleared at the end. If that fails the executor throws {@code StorageException}: the caller must discard
+ * the connection.
  *
  * <h2>Interactive transactions (streams across requests)</h2>
  * Full design, numbers and deployment notes: {@code docs/streams.md}. Every request may land on another
@@ -117,7 +123,7 @@
  *   <li><b>Continue.</b> A pipeline with a baton: the baton is verified ({@link io.multidb.sql.Streams}: HMAC
  *       over organization, database, stream id, sequence number, expiry; then the expiry; then the store's
  *       sequence number and database incarnation), the stream loaded, its settings applied, its log replayed
- *       ({@code PipelineSession.resume}) on this connection, each statement's digest compared with the logged
+ *       ({@code StreamTransaction.resume}) on this connection, each statement's digest compared with the logged
  *       one, then the new requests run. Replayed results are not returned and count against no request limit.
  *       If the transaction is still open at the end and there is no close, the new state replaces the old one
  *       on the condition that the sequence number is still the baton's (so of two requests with one baton only
@@ -146,11 +152,12 @@
  * log bytes (1 MiB before compression; the DynamoDB item limit may bind earlier for incompressible values).
  *
  * <h2>Cost</h2>
- * Nothing is cached across requests. A request that continues a stream also replays the stream's transaction
+ * Kept across requests: the split and analysis of each SQL text (shared by every request, bounded), and per pooled
+ * connection its prepared statements and progress handler; nothing a request did is visible to the next one
+ * through them. A request that continues a stream also replays the stream's transaction
  * (each of its statements once more) and makes one strongly consistent read and one conditional write to the
- * stream store; a plain request never touches the store. Within a request, the split and analysis of each SQL text and its prepared
- * statement are reused (a batch of the same INSERT prepares once). A plain statement costs its tokenizing, its
- * prepare, its run and two total_changes() calls; the schema guard, the last_insert_rowid query, query_only and
+ * stream store; a plain request never touches the store. A plain statement that ran before on the
+ * connection costs its run, its reset and two total_changes() calls; the schema guard, the last_insert_rowid query, query_only and
  * setting restoration are paid only by the requests that need them.
  */
 package io.multidb.sql;

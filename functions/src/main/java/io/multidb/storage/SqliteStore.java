@@ -63,7 +63,24 @@ public final class SqliteStore implements AutoCloseable {
     /** Creates and deletes done by this store, by name (see {@link FileIdentity}). */
     private final Map<String, Long> changes = new ConcurrentHashMap<>();
 
-    private record Pooled(SQLiteConnection connection, Object fileKey) {
+    /** @param attachment what the connection's user keeps with it while pooled (its prepared statements) */
+    private static final class Pooled {
+        final SQLiteConnection connection;
+        final Object fileKey;
+        Object attachment;
+
+        Pooled(SQLiteConnection connection, Object fileKey) {
+            this.connection = connection;
+            this.fileKey = fileKey;
+        }
+
+        SQLiteConnection connection() {
+            return connection;
+        }
+
+        Object fileKey() {
+            return fileKey;
+        }
     }
 
     public SqliteStore(Path root, StorageOptions options) {
@@ -127,6 +144,16 @@ public final class SqliteStore implements AutoCloseable {
 
         public SQLiteConnection connection() {
             return pooled.connection();
+        }
+
+        /** What the last user of this connection attached to it (null for a new connection). */
+        public Object attachment() {
+            return pooled.attachment;
+        }
+
+        /** Keeps {@code value} with the connection for its next users; dropped with the connection. */
+        public void attach(Object value) {
+            pooled.attachment = value;
         }
 
         /** Do not pool this connection again (its state is unknown after a failure). */
@@ -236,6 +263,9 @@ public final class SqliteStore implements AutoCloseable {
         config.setBusyTimeout((int) options.busyTimeout().toMillis());
         config.enforceForeignKeys(true);
         config.enableLoadExtension(false);
+        // Otherwise sqlite-jdbc runs its own SELECT last_insert_rowid() after every INSERT (a statement prepared and
+        // left open per INSERT, which also keeps a kept statement "in progress"); nothing here reads those keys.
+        config.setGetGeneratedKeys(false);
         return (SQLiteConnection) config.createConnection("jdbc:sqlite:" + file);
     }
 

@@ -11,6 +11,7 @@ import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStepFailed;
 import io.multidb.storage.StorageException;
+import io.multidb.telemetry.TaskLog;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,17 +28,51 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
     private static final ObjectMapper JSON = new ObjectMapper();
     private final MigrationService migrations;
 
+    private final FamilySize familySize;
+
+    /** How many children a schema database has: the count a successful job migrated (for its metrics). */
+    @FunctionalInterface
+    public interface FamilySize {
+        int children(String org, String schemaDatabase);
+    }
+
     /** For Lambda: the service built once per container from the environment. */
     public MigrationTaskHandler() {
-        this(TaskWiring.migrationService());
+        this(TaskWiring.migrationService(), TaskWiring.familySize());
     }
 
     public MigrationTaskHandler(MigrationService migrations) {
-        this.migrations = Objects.requireNonNull(migrations);
+        this(migrations, null);
     }
 
+    /** @param familySize counts a family's children when a job succeeds; null leaves that metric out */
+    public MigrationTaskHandler(MigrationService migrations, FamilySize familySize) {
+        this.migrations = Objects.requireNonNull(migrations);
+        this.familySize = familySize;
+    }
+
+    /** One structured event per step (io.multidb.telemetry.TaskLog) around the step itself. */
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        Object task = input.get("task");
+        Object job = input.get("job_id");
+        TaskLog.Step log = TaskLog.begin(task instanceof String t ? t : null,
+                job instanceof String j && MigrationJob.isValidId(j) ? j : null,
+                input.get("batch") instanceof Number n ? n.intValue() : null);
+        try {
+            Map<String, Object> out = run(input, log);
+            log.ok();
+            return out;
+        } catch (TaskFailure f) {
+            log.failed(f.getClass().getSimpleName(), f.getMessage(), null);
+            throw f;
+        } catch (RuntimeException e) {
+            log.failed(e.getClass().getSimpleName(), e.getMessage(), e);
+            throw e;
+        }
+    }
+
+    private Map<String, Object> run(Map<String, Object> input, TaskLog.Step log) {
         String task = text(input, "task");
         String org = text(input, "org");
         String job = text(input, "job_id");
@@ -50,6 +85,7 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
             switch (task) {
                 case "prepare" -> {
                     int n = migrations.prepare(org, job);
+                    log.prepared(n);
                     // Batch numbers only: each batch task reads its children from the store (never names in the state).
                     List<Integer> batches = IntStream.range(0, n).boxed().toList();
                     out.put("batches", batches);
@@ -62,6 +98,7 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
                 case "finish" -> {
                     boolean ok = "succeeded".equals(input.get("outcome"));
                     MigrationJob done = migrations.finish(org, job, ok, ok ? null : errorOf(input.get("error")));
+                    log.ended(ended(org, done));
                     out.put("status", done.status().wire());
                 }
                 default -> throw new IllegalArgumentException("unknown task '" + task + "'");
@@ -84,6 +121,23 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
             throw e;
         }
         return out;
+    }
+
+    /** The job's end for its event; the family's size only for a success (one count, never on the hot path). */
+    private TaskLog.JobEnd ended(String org, MigrationJob done) {
+        Integer children = null;
+        if (familySize != null && done.status().wire().equals("succeeded")) {
+            try {
+                children = familySize.children(org, done.schemaDb());
+            } catch (RuntimeException e) {
+                // The job is done either way; only its ChildrenMigrated metric is left out.
+                children = null;
+            }
+        }
+        return new TaskLog.JobEnd(done.status().wire(), done.schemaDb(), done.fromVersion(), done.toVersion(),
+                done.createdAt(), done.finishedAt(), done.error(),
+                done.failedChildren().stream().map(f -> new TaskLog.FailedChild(f.database(), f.error())).toList(),
+                children);
     }
 
     private static String text(Map<String, Object> input, String key) {

@@ -46,6 +46,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  */
 public final class TaskWiring {
     private static volatile MigrationService fromLambdaEnvironment;
+    private static volatile Catalog catalogFromLambdaEnvironment;
 
     private TaskWiring() {
     }
@@ -57,12 +58,23 @@ public final class TaskWiring {
             synchronized (TaskWiring.class) {
                 s = fromLambdaEnvironment;
                 if (s == null) {
-                    s = fromEnvironment(System.getenv());
+                    Map<String, String> env = System.getenv();
+                    DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
+                    catalogFromLambdaEnvironment = DynamoCatalog.builder().client(dynamo)
+                            .tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build();
+                    s = fromEnvironment(env, dynamo, catalogFromLambdaEnvironment, UnaryOperator.identity());
                     fromLambdaEnvironment = s;
                 }
             }
         }
         return s;
+    }
+
+    /** The Lambda function's family counter (the catalog {@link #migrationService} built), for the job metrics. */
+    static MigrationTaskHandler.FamilySize familySize() {
+        migrationService();
+        Catalog c = catalogFromLambdaEnvironment;
+        return c::countChildren;
     }
 
     public static MigrationService fromEnvironment(Map<String, String> env) {
@@ -71,11 +83,27 @@ public final class TaskWiring {
 
     /** The same, with the per-database migrator wrapped (tests inject failures there; production never does). */
     public static MigrationService fromEnvironment(Map<String, String> env, UnaryOperator<DatabaseMigrator> migrators) {
+        DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
+        return fromEnvironment(env, dynamo,
+                DynamoCatalog.builder().client(dynamo).tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build(),
+                migrators);
+    }
+
+    /**
+     * The task handler from the environment, with the family counter its job metrics use (the local runtime), and
+     * the per-database migrator wrapped (tests).
+     */
+    public static MigrationTaskHandler handlerFromEnvironment(Map<String, String> env,
+                                                              UnaryOperator<DatabaseMigrator> migrators) {
+        DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
+        Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build();
+        return new MigrationTaskHandler(fromEnvironment(env, dynamo, catalog, migrators), catalog::countChildren);
+    }
+
+    private static MigrationService fromEnvironment(Map<String, String> env, DynamoDbClient dynamo, Catalog catalog,
+                                                    UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
-        Region region = region(env);
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
-        DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region);
-        Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(table).build();
         MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
         SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
         return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(), migrators);
@@ -120,7 +148,8 @@ public final class TaskWiring {
     public static MigrationTaskHandler handler(Catalog catalog, SqliteStore sqlite, Path dataRoot, MigrationStore store,
                                                WorkflowStarter workflows, MigrationOptions options,
                                                UnaryOperator<DatabaseMigrator> migrators) {
-        return new MigrationTaskHandler(build(catalog, sqlite, dataRoot, store, workflows, options, migrators));
+        return new MigrationTaskHandler(build(catalog, sqlite, dataRoot, store, workflows, options, migrators),
+                catalog::countChildren);
     }
 
     private static Region region(Map<String, String> env) {

@@ -107,6 +107,16 @@ class ApiHandlerTest {
     }
 
     @Test
+    void theHranaVersionProbeAnswers200WithoutAToken() {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(ApiEvents.get("/db/tpl/v2").build(), null);
+        assertThat(r.getStatusCode()).isEqualTo(200);
+        assertThat(body(r).get("version").asInt()).isEqualTo(2);
+        assertThat(handler.handleRequest(ApiEvents.get("/db/tpl/v3").build(), null).getStatusCode()).isEqualTo(404);
+        assertThat(handler.handleRequest(ApiEvents.get("/db/tpl/v3-protobuf").build(), null).getStatusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void childDdlIsAnErrorResultAndBase64BodiesAreRead() {
         familyOfOne();
         APIGatewayV2HTTPResponse ddl = send("pipeline-child-ddl.json");

@@ -483,7 +483,9 @@ class HostileInputTest {
             c.refused(mr[0] + " " + mr[1], () -> ApiEvents.request(mr[0], TestApi.v1(mr[1])).bearer(TestApi.ADMIN), 405);
         }
         c.refused("POST on the jobs endpoint", () -> ApiEvents.post("/db/tpl/v1/jobs").bearer(TestApi.ADMIN), 405);
-        for (String path : List.of("/db/plain/v3/pipeline", "/db/plain/v2/pipeline/x", "/db/plain/v2", "/db/plain",
+        c.refused("POST on the version probe", () -> ApiEvents.post("/db/plain/v2").bearer(TestApi.ADMIN).json(pipeline),
+                405);
+        for (String path : List.of("/db/plain/v3/pipeline", "/db/plain/v2/pipeline/x", "/db/plain/v3", "/db/plain",
                 "/db/plain/", "/db", "/db/", "/db/plain/v2/PIPELINE", "/db/plain/v2/execute",
                 "/DB/plain/v2/pipeline", "/v2/whatever", "/", "", "//", "///", "/health/x", "/HEALTH", "/%2e%2e/health",
                 "/db/plain/v2/pipeline/..", "/db/plain/v2/pipeline%2f..", "/db/v2/pipeline", "/db//v2/pipeline")) {
@@ -784,7 +786,11 @@ class HostileInputTest {
     private static void protocolResults(Cases c) {
         c.in("data-plane error results");
         Supplier<String> admin = () -> TestApi.ADMIN;
-        c.sql("describe (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1\"}]}", "NOT_SUPPORTED");
+        c.sql("describe (Hrana 2)", "plain", admin, "{\"requests\":[{\"type\":\"describe\",\"sql\":\"SELECT 1\"}]}", "ok");
+        c.sql("describe of an ATTACH", "plain", admin,
+                "{\"requests\":[{\"type\":\"describe\",\"sql\":\"ATTACH 'x' AS x\"}]}", "STATEMENT_NOT_ALLOWED");
+        c.sql("describe of a refused pragma", "plain", admin,
+                "{\"requests\":[{\"type\":\"describe\",\"sql\":\"PRAGMA writable_schema=1\"}]}", "STATEMENT_NOT_ALLOWED");
         c.sql("get_autocommit (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"get_autocommit\"}]}", "NOT_SUPPORTED");
         c.sql("is_autocommit condition (Hrana 3)", "plain", admin, "{\"requests\":[{\"type\":\"batch\",\"batch\":{\"steps\":"
                 + "[{\"condition\":{\"type\":\"is_autocommit\"},\"stmt\":{\"sql\":\"SELECT 1\"}}]}}]}", "NOT_SUPPORTED");

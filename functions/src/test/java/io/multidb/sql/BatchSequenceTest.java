@@ -253,9 +253,9 @@ class BatchSequenceTest {
     }
 
     @Test
-    void describeAndGetAutocommitAreErrorResults() {
+    void getAutocommitIsAnErrorResultAndDescribeIsAnswered() {
         ArrayNode r = h.pipeline(parse("{\"type\":\"describe\",\"sql\":\"SELECT 1\"}"), parse("{\"type\":\"get_autocommit\"}"));
-        assertThat(r.get(0).at("/error/code").asText()).isEqualTo("NOT_SUPPORTED");
+        assertThat(r.get(0).at("/response/type").asText()).isEqualTo("describe");
         assertThat(r.get(1).at("/error/code").asText()).isEqualTo("NOT_SUPPORTED");
     }
 

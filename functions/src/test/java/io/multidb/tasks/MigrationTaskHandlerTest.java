@@ -16,6 +16,8 @@ import io.multidb.migrations.SqliteMigrator;
 import io.multidb.storage.UndoJournals;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageOptions;
+import io.multidb.telemetry.LogCapture;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -56,7 +58,7 @@ class MigrationTaskHandlerTest {
         };
         service = new MigrationService(catalog, store, sqlite, new SqliteMigrator(sqlite, new UndoJournals(), Clock.systemUTC()),
                 wf, MigrationOptions.defaults(), Clock.systemUTC(), d -> { });
-        handler = new MigrationTaskHandler(service);
+        handler = new MigrationTaskHandler(service, catalog::countChildren);
         dbs.createGroup("acme", "default", "local");
         dbs.createDatabase("acme", new CreateDatabase("app", "default", true, null));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf("app")); Statement s = c.createStatement()) {
@@ -109,5 +111,62 @@ class MigrationTaskHandlerTest {
         String job = service.start("acme", "app", "ALTER TABLE t ADD COLUMN y", null).id();
         call("finish", job, "outcome", "failed");
         assertThatThrownBy(() -> call("prepare", job)).isInstanceOf(JobNotRunning.class);
+    }
+
+    @Test
+    void everyStepOfASuccessfulJobIsOneEventCorrelatedByJobIdAndTheJobsEndCountsItsChildren() {
+        String job = service.start("acme", "app", "ALTER TABLE t ADD COLUMN y", null).id();
+        try (LogCapture logs = new LogCapture()) {
+            call("prepare", job);
+            call("dry_run_parent", job);
+            call("dry_run_batch", job, "batch", 0);
+            call("apply_batch", job, "batch", 0);
+            call("apply_parent", job);
+            call("finish", job, "outcome", "succeeded");
+            List<JsonNode> events = logs.events("io.multidb.migration");
+            assertThat(events).extracting(e -> e.get("message").asText())
+                    .containsExactly("task step", "task step", "task step", "task step", "task step", "migration ended", "task step");
+            assertThat(events).allSatisfy(e -> assertThat(e.get("job_id").asText()).isEqualTo(job));
+            assertThat(events).extracting(e -> e.get("task").asText()).containsExactly("prepare", "dry_run_parent",
+                    "dry_run_batch", "apply_batch", "apply_parent", "finish", "finish");
+            assertThat(events.get(2).get("batch").asText()).isEqualTo("0");
+            assertThat(events.get(0).get("outcome").asText()).isEqualTo("ok");
+            assertThat(LogCapture.assertEmf(events.get(0))).containsExactly("TaskDuration", "MigrationsStarted", "Batches");
+            assertThat(LogCapture.assertEmf(events.get(3))).containsExactly("TaskDuration");
+            JsonNode ended = events.get(5);
+            assertThat(ended.get("level").asText()).isEqualTo("INFO");
+            assertThat(ended.get("schema_database").asText()).isEqualTo("app");
+            assertThat(ended.get("status").asText()).isEqualTo("succeeded");
+            assertThat(ended.get("to_version").asLong()).isEqualTo(1);
+            assertThat(ended.get("ChildrenMigrated").asInt()).isEqualTo(1);
+            assertThat(LogCapture.assertEmf(ended))
+                    .containsExactly("MigrationsSucceeded", "JobDuration", "ChildrenMigrated", "MigrationRate");
+        }
+    }
+
+    @Test
+    void aFailedDryRunIsAWarningWithSqlitesTextAndTheJobsEndCountsItByCode() {
+        String job = service.start("acme", "app", "ALTER TABLE nope ADD COLUMN y", null).id();
+        try (LogCapture logs = new LogCapture()) {
+            call("prepare", job);
+            assertThatThrownBy(() -> call("dry_run_parent", job)).isInstanceOf(DryRunFailed.class);
+            call("finish", job, "outcome", "failed", "error", Map.of("Error", "io.multidb.tasks.DryRunFailed", "Cause", "x"));
+            List<JsonNode> events = logs.events("io.multidb.migration");
+            JsonNode dryRun = events.get(1);
+            assertThat(dryRun.get("level").asText()).isEqualTo("WARN");
+            assertThat(dryRun.get("outcome").asText()).isEqualTo("DryRunFailed");
+            assertThat(dryRun.get("error").asText()).contains("no such table: nope");
+            assertThat(LogCapture.assertEmf(dryRun)).containsExactly("TaskDuration", "TaskFailures");
+            JsonNode ended = events.stream().filter(e -> e.get("message").asText().equals("migration ended")).findFirst().orElseThrow();
+            assertThat(ended.get("level").asText()).isEqualTo("WARN");
+            assertThat(ended.get("status").asText()).isEqualTo("failed");
+            assertThat(ended.get("failed_children").get(0).get("database").asText()).isEqualTo("app");
+            assertThat(ended.get("failed_children").get(0).get("error").asText()).contains("no such table: nope");
+            assertThat(LogCapture.assertEmf(ended)).containsExactly("MigrationsFailed", "JobDuration");
+            JsonNode byCode = events.stream().filter(e -> e.get("message").asText().equals("dry-run failures")).findFirst().orElseThrow();
+            assertThat(byCode.get("sqlite_code").asText()).isEqualTo("SQLITE_ERROR");
+            assertThat(byCode.get("DryRunFailures").asInt()).isEqualTo(1);
+            assertThat(LogCapture.assertEmf(byCode)).containsExactly("DryRunFailures");
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
@@ -13,6 +14,7 @@ import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.ApplicationLogLevel;
 import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.CfnFunction;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.FileSystem;
 import software.amazon.awscdk.services.lambda.FileSystemConfig;
@@ -20,6 +22,7 @@ import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.LoggingFormat;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SystemLogLevel;
+import software.amazon.awscdk.services.lambda.Tracing;
 import software.amazon.awscdk.services.lambda.VersionOptions;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.constructs.Construct;
@@ -40,6 +43,7 @@ final class Functions {
     static final String TASK_HANDLER = "io.multidb.tasks.MigrationTaskHandler::handleRequest";
     static final String ALIAS = "live";
     static final String MOUNT_PATH = "/mnt/data";
+    static final String LOG_LEVEL_PARAMETER = "LogLevel";
 
     /**
      * Lambda gives a function CPU in proportion to its memory, reaching one full vCPU at 1769 MB. A JVM cold start
@@ -57,9 +61,11 @@ final class Functions {
     /**
      * C1 only: the JVM skips the C2 compiler, whose compile threads compete with the first requests for the one
      * vCPU; short API invocations never run long enough to profit from C2. Not set on the task function, whose
-     * long batches do.
+     * long batches do. The sqlite-jdbc flags load its native library from where Lambda unpacked the jar, instead of
+     * copying it out of the jar into /tmp at every cold start (sqlite-jdbc falls back to that if it is missing).
      */
-    static final String API_JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+    static final String API_JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+            + " -Dorg.sqlite.lib.path=/var/task/org/sqlite/native/Linux/aarch64 -Dorg.sqlite.lib.name=libsqlitejdbc.so";
 
     /** A function with what surrounds it. */
     record Deployed(Function function, Alias alias, Role role, LogGroup logGroup) {
@@ -69,9 +75,17 @@ final class Functions {
     private final Network network;
     private final Storage storage;
     private final Code code;
+    final CfnParameter logLevel;
 
     Functions(Construct scope, Network network, Storage storage, Path jar) {
         this.scope = scope;
+        this.logLevel = CfnParameter.Builder.create(scope, LOG_LEVEL_PARAMETER)
+                .type("String")
+                .description("Application log level of both functions (Lambda filters their JSON events by it). "
+                        + "Not above INFO: the metrics are carried by INFO events.")
+                .allowedValues(List.of("TRACE", "DEBUG", "INFO"))
+                .defaultValue("INFO")
+                .build();
         this.network = network;
         this.storage = storage;
         // One asset for both functions: CDK uploads the jar once.
@@ -125,12 +139,20 @@ final class Functions {
                 .filesystem(efsMount())
                 .logGroup(logGroup)
                 .loggingFormat(LoggingFormat.JSON)
-                .applicationLogLevelV2(ApplicationLogLevel.INFO)
+                .applicationLogLevelV2(ApplicationLogLevel.INFO) // the LogLevel parameter overrides it, below
                 .systemLogLevelV2(SystemLogLevel.WARN)
+                // X-Ray: each invocation is a segment, joined to the state machine's trace for the task function
+                // and to API Gateway's for the API. No X-Ray SDK in the jar (its init costs cold start); the job
+                // id correlates through the logs instead (docs/runbook.md).
+                .tracing(Tracing.ACTIVE)
                 // Each deploy publishes a new version; the alias moves to it and the old one is deleted, so
                 // versions of an 18 MB jar do not pile up against the account's code storage quota.
                 .currentVersionOptions(VersionOptions.builder().removalPolicy(RemovalPolicy.DESTROY).build())
                 .build();
+        // The functions' events are JSON lines with a "level" that Lambda filters on; their metrics ride on INFO
+        // events, so the parameter allows no level above INFO.
+        ((CfnFunction) function.getNode().getDefaultChild())
+                .addPropertyOverride("LoggingConfig.ApplicationLogLevel", logLevel.getValueAsString());
         Alias alias = Alias.Builder.create(scope, id + "Live")
                 .aliasName(ALIAS)
                 .version(function.getCurrentVersion())

@@ -38,6 +38,7 @@ public final class MultidbStack extends Stack {
     final Workflow workflow;
     final Functions.Deployed apiFunction;
     final Api api;
+    final Monitoring monitoring;
 
     public MultidbStack(Construct scope, String id, StackProps props, MultidbSettings settings) {
         super(scope, id, props);
@@ -58,6 +59,7 @@ public final class MultidbStack extends Stack {
         common.put("MULTIDB_DATA_ROOT", Functions.MOUNT_PATH);
         common.put("MULTIDB_TABLE", storage.table.getTableName());
         common.put("MULTIDB_ORG", settings.org());
+        common.put("MULTIDB_METRICS_NAMESPACE", Monitoring.namespace(this));
 
         taskFunction = functions.task(common);
         workflow = new Workflow(this, settings.stateMachineDefinition(), taskFunction);
@@ -78,6 +80,7 @@ public final class MultidbStack extends Stack {
                 .build());
 
         api = new Api(this, apiFunction);
+        monitoring = new Monitoring(this, storage, workflow, apiFunction, taskFunction, api);
 
         CfnOutput.Builder.create(this, "ApiUrl")
                 .description("Base URL: control plane at <url>v1/, a database at <url>db/<name>/")
@@ -93,6 +96,10 @@ public final class MultidbStack extends Stack {
                 .value(adminTokenName)
                 .build();
         CfnOutput.Builder.create(this, "TableName").value(storage.table.getTableName()).build();
+        // Where on-call looks first (docs/runbook.md): the two log groups of the structured events, the dashboard.
+        CfnOutput.Builder.create(this, "ApiLogGroup").value(apiFunction.logGroup().getLogGroupName()).build();
+        CfnOutput.Builder.create(this, "TaskLogGroup").value(taskFunction.logGroup().getLogGroupName()).build();
+        CfnOutput.Builder.create(this, "DashboardName").value(monitoring.dashboard.getDashboardName()).build();
         CfnOutput.Builder.create(this, "FileSystemId").value(storage.fileSystem.getFileSystemId()).build();
 
         NagRules.suppress(this);

@@ -22,7 +22,8 @@ final class NagRules {
             + "database token, which is an operator's decision, not a schedule.";
     static final String IAM5_ENI = "Lambda manages the VPC network interfaces of a function with its execution "
             + "role; these EC2 actions (the list of the AWSLambdaVPCAccessExecutionRole managed policy) do not "
-            + "support resource-level permissions that could name resources that do not exist yet.";
+            + "support resource-level permissions that could name resources that do not exist yet. The same holds "
+            + "for the X-Ray actions CDK adds for active tracing (PutTraceSegments, PutTelemetryRecords).";
     static final String IAM5_EXECUTIONS = "Execution ARNs end with the execution name, one per migration job, "
             + "chosen at run time; the ARN is fixed up to this state machine's name, so only its executions match.";
     static final String IAM5_STATE_MACHINE = "Written by CDK for the state machine's logging and tracing: "

@@ -85,13 +85,15 @@ class FunctionsTest {
         common.put("MULTIDB_DATA_ROOT", "/mnt/data");
         common.put("MULTIDB_TABLE", ref(s.logicalId(s.stack.storage.table)));
         common.put("MULTIDB_ORG", "default");
+        common.put("MULTIDB_METRICS_NAMESPACE", "multidb/Multidb");
         assertThat(function(s.stack.taskFunction)).containsEntry("Environment", Map.of("Variables", common));
 
         Map<String, Object> api = new LinkedHashMap<>(common);
         api.put("MULTIDB_STATE_MACHINE_ARN", ref(s.logicalId(s.stack.workflow.stateMachine)));
         api.put("MULTIDB_ADMIN_TOKEN_SECRET", ref(s.logicalId(s.stack.adminToken)));
         api.put("MULTIDB_SIGNING_KEY_SECRET", ref(s.logicalId(s.stack.signingKey)));
-        api.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        api.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+                + " -Dorg.sqlite.lib.path=/var/task/org/sqlite/native/Linux/aarch64 -Dorg.sqlite.lib.name=libsqlitejdbc.so");
         assertThat(function(s.stack.apiFunction)).containsEntry("Environment", Map.of("Variables", api));
     }
 
@@ -142,7 +144,7 @@ class FunctionsTest {
             assertThat(function(fn)).containsEntry("LoggingConfig", Map.of(
                     "LogFormat", "JSON",
                     "LogGroup", ref(s.logicalId(fn.logGroup())),
-                    "ApplicationLogLevel", "INFO",
+                    "ApplicationLogLevel", Synthesized.ref(Functions.LOG_LEVEL_PARAMETER), // default INFO
                     "SystemLogLevel", "WARN"));
         }
     }

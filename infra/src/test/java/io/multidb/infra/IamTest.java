@@ -22,6 +22,8 @@ class IamTest {
     private static final List<String> ENI_ACTIONS = List.of("ec2:CreateNetworkInterface",
             "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
             "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses");
+    /** What active tracing adds to a function's role (X-Ray has no resource-level permissions for them). */
+    private static final List<String> TRACING_ACTIONS = List.of("xray:PutTraceSegments", "xray:PutTelemetryRecords");
     /** The only actions that may have "*" as their resource; each has a cdk-nag suppression saying why. */
     private static final Set<String> WILDCARD_RESOURCE_ACTIONS = Set.of(
             "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
@@ -56,6 +58,7 @@ class IamTest {
         String role = s.logicalId(s.stack.apiFunction.role());
         Map<String, List<Object>> expected = new TreeMap<>();
         ENI_ACTIONS.forEach(a -> expected.put(a, List.of("*")));
+        TRACING_ACTIONS.forEach(a -> expected.put(a, List.of("*")));
         expected.put("logs:CreateLogStream", List.of(getAtt(s.logicalId(s.stack.apiFunction.logGroup()), "Arn")));
         expected.put("logs:PutLogEvents", List.of(getAtt(s.logicalId(s.stack.apiFunction.logGroup()), "Arn")));
         tableAndFileSystem(expected);
@@ -76,6 +79,7 @@ class IamTest {
         String role = s.logicalId(s.stack.taskFunction.role());
         Map<String, List<Object>> expected = new TreeMap<>();
         ENI_ACTIONS.forEach(a -> expected.put(a, List.of("*")));
+        TRACING_ACTIONS.forEach(a -> expected.put(a, List.of("*")));
         expected.put("logs:CreateLogStream", List.of(getAtt(s.logicalId(s.stack.taskFunction.logGroup()), "Arn")));
         expected.put("logs:PutLogEvents", List.of(getAtt(s.logicalId(s.stack.taskFunction.logGroup()), "Arn")));
         tableAndFileSystem(expected);

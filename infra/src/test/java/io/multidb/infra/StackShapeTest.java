@@ -47,8 +47,10 @@ class StackShapeTest {
                 Map.entry("AWS::ApiGatewayV2::Integration", 1),
                 Map.entry("AWS::ApiGatewayV2::Route", 4), // /v1, /db, /console and /console/{proxy+}
                 Map.entry("AWS::ApiGatewayV2::Stage", 1),
-                Map.entry("AWS::Logs::LogGroup", 5))); // two functions, state machine, API access, flow log
-        assertThat(s.resources()).hasSize(55);
+                Map.entry("AWS::Logs::LogGroup", 5), // two functions, state machine, API access, flow log
+                Map.entry("AWS::CloudWatch::Alarm", MonitoringTest.ALARMS.size()), // to the AlarmTopicArn parameter
+                Map.entry("AWS::CloudWatch::Dashboard", 1)));
+        assertThat(s.resources()).hasSize(55 + MonitoringTest.ALARMS.size() + 1);
     }
 
     @Test

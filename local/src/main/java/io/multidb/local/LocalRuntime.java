@@ -9,7 +9,6 @@ import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
 import io.multidb.emulators.StepFunctionsLocal;
 import io.multidb.local.lambda.LambdaInvokeFront;
-import io.multidb.tasks.MigrationTaskHandler;
 import io.multidb.tasks.TaskWiring;
 import java.util.HashMap;
 import software.amazon.awssdk.regions.Region;
@@ -130,7 +129,7 @@ public final class LocalRuntime implements AutoCloseable {
         }
         // The task function, behind Lambda's Invoke API; the workflow engine calls it.
         LambdaInvokeFront lambda = runtime.register(LambdaInvokeFront.builder()
-                .mapFunction(TASK_FUNCTION, new MigrationTaskHandler(TaskWiring.fromEnvironment(env, migrators)))
+                .mapFunction(TASK_FUNCTION, TaskWiring.handlerFromEnvironment(env, migrators))
                 .start());
         StepFunctionsLocal sfn = runtime.register(StepFunctionsLocal.builder()
                 .stateMachine(STATE_MACHINE, home().resolve("statemachines/schema-migration.asl.json"))

@@ -1,0 +1,216 @@
+package io.multidb.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Follows a migration job until it ends: on a terminal a live bar redrawn in place (phase, children done / failed
+ * / total, rate, elapsed, ETA); without one (CI, a pipe) one plain line per phase. Then the summary.
+ */
+final class Watcher {
+    private static final int MAX_FAILED_SHOWN = 20;
+
+    private final Migrations migrations;
+    private final PrintWriter out;
+    private final boolean terminal;
+    private final int width;
+    private final LongSupplier nanos;
+
+    Watcher(Migrations migrations, PrintWriter out, boolean terminal, int width, LongSupplier nanos) {
+        this.migrations = migrations;
+        this.out = out;
+        this.terminal = terminal;
+        this.width = Math.max(60, width);
+        this.nanos = nanos;
+    }
+
+    /** Polls until the job has ended and returns its last snapshot. */
+    Migrations.Snapshot follow(String parent, String id) {
+        return follow(parent, id, true);
+    }
+
+    /**
+     * @param started the client has just started the job: show its phases even if it ended before the first look
+     *                (for a job only watched, an ended one gets the summary alone)
+     */
+    Migrations.Snapshot follow(String parent, String id, boolean started) {
+        // Ctrl-C stops watching, not the job: say so, and how to watch again.
+        Thread hint = new Thread(() -> {
+            out.println();
+            out.println("stopped watching; migration " + id + " goes on: multidb migrations watch " + parent + " " + id);
+            out.flush();
+        }, "multidb-watch-hint");
+        boolean hooked = addHook(hint);
+        try {
+            return poll(parent, id, started);
+        } finally {
+            if (hooked) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hint);
+                } catch (IllegalStateException e) {
+                    // shutting down: the hint runs
+                }
+            }
+        }
+    }
+
+    private static boolean addHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private Migrations.Snapshot poll(String parent, String id, boolean started) {
+        long start = nanos.getAsLong();
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        String current = null;
+        long phaseStart = start;
+        int phaseDoneAtStart = 0;
+        Migrations.Snapshot s;
+        boolean first = true;
+        while (true) {
+            s = migrations.snapshot(parent, id);
+            if (first && !started && !s.running()) {
+                break; // ended before the first look: only the summary to show
+            }
+            first = false;
+            Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
+            long now = nanos.getAsLong();
+            // Every phase the job has gone through, also one that began and ended between two looks.
+            for (String phase : phases(s.status())) {
+                if (seen.contains(phase) || (!terminal && phase.equals("starting"))) {
+                    continue;
+                }
+                if (terminal && current != null) {
+                    out.print("\r\033[K");
+                    out.println(phaseDone(current, now - phaseStart));
+                } else if (!terminal) {
+                    out.println("migration " + id + ": " + phase + " (" + s.counts().total() + " children)");
+                }
+                seen.add(phase);
+                current = phase;
+                phaseStart = now;
+                phaseDoneAtStart = phase.equals(p.name()) ? p.done() : 0;
+            }
+            if (!s.running()) {
+                break;
+            }
+            if (terminal) {
+                out.print("\r" + bar(p, now - start, now - phaseStart, p.done() - phaseDoneAtStart) + "\033[K");
+            }
+            out.flush();
+            sleep(Duration.ofMillis(Math.max(200, 50L * s.pages())));
+        }
+        if (terminal && current != null) {
+            out.print("\r\033[K");
+            out.println(phaseDone(current, nanos.getAsLong() - phaseStart));
+        }
+        out.flush();
+        return s;
+    }
+
+    /** The phases a job in this status has gone through, the current one last. */
+    static java.util.List<String> phases(String status) {
+        return switch (status) {
+            case "pending" -> java.util.List.of("starting");
+            case "dry_running", "failed" -> java.util.List.of("starting", "dry-run");
+            case "applying", "succeeded" -> java.util.List.of("starting", "dry-run", "apply");
+            case "rolling_back", "rolled_back" -> java.util.List.of("starting", "dry-run", "apply", "rollback");
+            default -> java.util.List.of("starting");
+        };
+    }
+
+    private static String phaseDone(String phase, long nanos) {
+        return String.format(Locale.ROOT, "%-9s done in %s", phase, clock(nanos));
+    }
+
+    /** One line: {@code apply     [#####-----]  120/400  failed 0  85.3/s  elapsed 0:02  ETA 0:03}. */
+    String bar(Migrations.Phase p, long elapsedNanos, long phaseNanos, int doneInPhase) {
+        double seconds = phaseNanos / 1e9;
+        double rate = seconds > 0.2 ? doneInPhase / seconds : 0;
+        String eta = p.total() > 0 && p.done() >= p.total() ? "0:00"
+                : rate > 0 ? clock((long) ((p.total() - p.done()) / rate * 1e9)) : "--:--";
+        int digits = Math.max(1, String.valueOf(p.total()).length());
+        String counts = p.total() == 0 ? "listing children" : String.format(Locale.ROOT, "%" + digits + "d/%d", p.done(), p.total());
+        String tail = String.format(Locale.ROOT, " %s  failed %d  %6.1f/s  elapsed %s  ETA %s", counts, p.failed(),
+                rate, clock(elapsedNanos), eta);
+        String head = String.format(Locale.ROOT, "%-9s ", p.name());
+        int cells = Math.max(10, Math.min(40, width - 1 - head.length() - tail.length() - 2));
+        int filled = p.total() == 0 ? 0 : (int) Math.min(cells, (long) cells * p.done() / p.total());
+        return head + "[" + "#".repeat(filled) + "-".repeat(cells - filled) + "]" + tail;
+    }
+
+    static String clock(long nanos) {
+        long s = Math.max(0, nanos / 1_000_000_000L);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    /** The end: status, versions, time, failed children with their SQLite errors. Returns the exit code. */
+    static int summary(Migrations.Snapshot s, String parent, PrintWriter out) {
+        JsonNode job = s.job();
+        String status = s.status();
+        long from = job.path("from_version").asLong();
+        long to = job.path("to_version").asLong();
+        Duration took = s.took();
+        String time = took == null ? "" : " in " + seconds(took);
+        int children = s.counts().total();
+        if (status.equals("succeeded")) {
+            out.println("migration " + s.id() + " succeeded" + time + ": version " + from + " → " + to + " on "
+                    + parent + " and " + children + " " + (children == 1 ? "child" : "children"));
+            return 0;
+        }
+        if (Migrations.isRunning(status)) {
+            out.println("migration " + s.id() + " is still " + status + ": follow it with `multidb migrations watch "
+                    + parent + " " + s.id() + "`");
+            return 0;
+        }
+        out.println("migration " + s.id() + " " + status + time + ": version stays " + from + " (not " + to + ")");
+        out.println("  " + describeOutcome(status));
+        JsonNode failed = job.path("failed_children");
+        if (job.path("error").isTextual() && failed.isEmpty()) { // else it repeats the children's errors
+            out.println("  error: " + job.path("error").asText());
+        }
+        if (failed.size() > 0) {
+            out.println("  failed children (" + failed.size() + "):");
+            int shown = 0;
+            for (JsonNode f : failed) {
+                if (shown++ == MAX_FAILED_SHOWN) {
+                    out.println("    … and " + (failed.size() - MAX_FAILED_SHOWN) + " more (--json lists them all)");
+                    break;
+                }
+                out.println("    " + f.path("database").asText() + ": " + f.path("error").asText());
+            }
+        }
+        out.println("  once the cause is fixed: multidb migrations retry " + parent + " " + s.id());
+        return CliException.FAILED;
+    }
+
+    private static String describeOutcome(String status) {
+        return switch (status) {
+            case "failed" -> "the dry-run found a problem and nothing changed anywhere";
+            case "rolled_back" -> "a child failed after the dry-run; every changed child was restored";
+            case "aborted" -> "stopped on request before the parent changed";
+            default -> "no database was changed";
+        };
+    }
+
+    static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+}
