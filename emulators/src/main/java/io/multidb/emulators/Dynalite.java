@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * dynalite (npm {@code dynalite@4}, a DynamoDB emulator) as a child process, bound to 127.0.0.1 only.
@@ -117,6 +118,11 @@ public final class Dynalite implements AutoCloseable {
 
     public boolean isRunning() {
         return process.isAlive();
+    }
+
+    /** Completes when the dynalite process has exited: closed, killed or crashed. */
+    public CompletableFuture<?> onExit() {
+        return process.onExit();
     }
 
     /** The last lines dynalite printed. */

@@ -224,6 +224,11 @@ final class NodeProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Completes when the process has exited, for whatever reason (closed, killed, crashed). */
+    CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
     /** Destroys the process and its descendants and waits for them; idempotent. */
     @Override
     public void close() {

@@ -46,6 +46,27 @@ class DynamoStreamStoreTest extends StreamStoreContract {
     }
 
     @Test
+    void aConditionalWriteRetriedAfterItLandedIsNotAConflict() {
+        // The SDK retries a request whose response was lost (the connection reset, dynalite restarting): the
+        // retry finds the condition made false by its own first attempt. Sending the same write twice is that.
+        var first = new StreamStore.StoredStream(org, "retried", 1, "db1", "id-1", 1_700_000_000_000L, new byte[] {1});
+        assertThat(store.create(first)).isTrue();
+        assertThat(store.create(first)).as("the same create again").isTrue();
+        var next = new StreamStore.StoredStream(org, "retried", 2, "db1", "id-1", 1_700_000_030_000L, new byte[] {2});
+        assertThat(store.replace(next, 1)).isTrue();
+        assertThat(store.replace(next, 1)).as("the same replace again").isTrue();
+        assertThat(store.get(org, "retried")).hasValueSatisfying(s -> assertThat(s.seq()).isEqualTo(2));
+
+        // Another write with the same stale expectation is still refused: only our own landed write counts.
+        var other = new StreamStore.StoredStream(org, "retried", 2, "db1", "id-1", 1_700_000_030_001L, new byte[] {2});
+        assertThat(store.replace(other, 1)).isFalse();
+        var otherState = new StreamStore.StoredStream(org, "retried", 2, "db1", "id-1", 1_700_000_030_000L, new byte[] {3});
+        assertThat(store.replace(otherState, 1)).isFalse();
+        assertThat(store.create(new StreamStore.StoredStream(org, "retried", 1, "db1", "id-1", 1_700_000_000_000L,
+                new byte[] {9}))).isFalse();
+    }
+
+    @Test
     void aPayloadTooLargeForAnItemIsALimitNotAStoreFailure() {
         byte[] big = new byte[DynamoStreamStore.MAX_PAYLOAD + 1];
         MultidbException e = catchThrowableOfType(MultidbException.class, () -> store.create(

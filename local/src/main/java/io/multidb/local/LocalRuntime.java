@@ -7,7 +7,6 @@ import io.multidb.migrations.DatabaseMigrator;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
-import io.multidb.emulators.Dynalite;
 import io.multidb.emulators.StepFunctionsLocal;
 import io.multidb.local.lambda.LambdaInvokeFront;
 import io.multidb.tasks.TaskWiring;
@@ -43,6 +42,7 @@ public final class LocalRuntime implements AutoCloseable {
     private StepFunctionsLocal stepFunctions;
     private Thread recovery;
     private URI dynamoEndpoint;
+    private SupervisedDynalite dynalite;
 
     LocalRuntime(LocalConfig config, PrintStream log) {
         this.config = config;
@@ -115,7 +115,8 @@ public final class LocalRuntime implements AutoCloseable {
         Path data = config.dataDir();
         // Executions of the workflow engine started below are all it will know: earlier ones died with their runtime.
         java.time.Instant startedAt = java.time.Instant.now();
-        Dynalite dynalite = runtime.register(Dynalite.start(data.resolve("dynalite"), 0));
+        SupervisedDynalite dynalite = runtime.register(SupervisedDynalite.start(data.resolve("dynalite"), runtime.log));
+        runtime.dynalite = dynalite;
         Map<String, String> env = new HashMap<>();
         env.put("MULTIDB_DATA_ROOT", data.resolve("sqlite").toString());
         env.put("MULTIDB_TABLE", "multidb");
@@ -179,6 +180,16 @@ public final class LocalRuntime implements AutoCloseable {
     /** The local DynamoDB (dynalite) the handlers use: for tools that read the metadata (the benchmarks). */
     public URI dynamoEndpoint() {
         return dynamoEndpoint;
+    }
+
+    /** The running dynalite process (a child of this JVM, started again if it exits): for the restart tests. */
+    public long dynalitePid() {
+        return dynalite.pid();
+    }
+
+    /** How many times dynalite exited by itself and was started again. */
+    public int dynaliteRestarts() {
+        return dynalite.restarts();
     }
 
     /** Blocks until {@link #close()} has run. */

@@ -85,4 +85,43 @@ class LocalRuntimeTest {
                     .contains("baseUrl: \"http://127.0.0.1:" + runtime.port() + "/v1/\"");
         }
     }
+
+    @Test
+    void dynalite_killed_under_a_running_runtime_is_started_again_and_requests_wait_for_it() throws Exception {
+        try (LocalRuntime runtime = LocalRuntime.start(config());
+             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            String token = runtime.config().adminToken();
+            URI groups = runtime.baseUri().resolve("v1/organizations/local/groups");
+            assertThat(post(client, groups, token, "{\"name\":\"before\",\"location\":\"eu-west-1\"}")).isEqualTo(200);
+            long first = runtime.dynalitePid();
+
+            ProcessHandle.of(first).orElseThrow().destroyForcibly();
+            ProcessHandle.of(first).ifPresent(p -> p.onExit().join());
+
+            // dynalite is down for a second or two; a request meanwhile waits (the emulator client's retries)
+            // instead of answering 503, and sees what was written before the kill (the tables live on disk).
+            // Many at once, as under load: they share one SDK client, whose retries must not run out for all.
+            List<Integer> statuses;
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                var futures = java.util.stream.IntStream.range(0, 40).mapToObj(i -> pool.submit(() ->
+                        post(client, groups, token, "{\"name\":\"after-" + i + "\",\"location\":\"eu-west-1\"}"))).toList();
+                statuses = new java.util.ArrayList<>();
+                for (var f : futures) {
+                    statuses.add(f.get());
+                }
+            }
+            assertThat(statuses).containsOnly(200);
+            assertThat(runtime.dynaliteRestarts()).isEqualTo(1);
+            assertThat(runtime.dynalitePid()).isNotEqualTo(first);
+            HttpResponse<String> list = client.send(HttpRequest.newBuilder(groups)
+                    .header("authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(list.body()).contains("\"before\"");
+        }
+    }
+
+    private static int post(HttpClient client, URI uri, String token, String json) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri).header("authorization", "Bearer " + token)
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
 }
