@@ -246,7 +246,11 @@ class CliIT {
             t.await(s -> s.lines().anyMatch(l -> l.startsWith("tty>")), 60, "the prompt");
             t.type("INSERT INTO notes(body)");
             t.type("  VALUES ('hello'), ('world');");
+            // Each statement's answer before the next is typed, as a person would: keys typed ahead interleave with
+            // the output on the screen.
+            t.await(s -> s.lines().filter(l -> l.startsWith("tty>")).count() >= 2, 30, "the prompt after the insert");
             t.type("SELEC 1;");
+            t.await(s -> s.contains("syntax error"), 30, "the error");
             t.type("SELECT id,");
             t.type("       body FROM notes");
             t.type("ORDER BY id;");
