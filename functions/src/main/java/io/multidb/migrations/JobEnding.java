@@ -1,7 +1,6 @@
 package io.multidb.migrations;
 
 import static io.multidb.migrations.MigrationStepFailed.Reason.NOT_RUNNING;
-import static io.multidb.migrations.MigrationStepFailed.Reason.TRANSIENT;
 
 import io.multidb.storage.FamilyLocks;
 import java.time.Clock;
@@ -221,10 +220,6 @@ final class JobEnding {
             b.append("; …");
         }
         return b.toString();
-    }
-
-    static MigrationStepFailed transientFailure(String message) {
-        return new MigrationStepFailed(TRANSIENT, message);
     }
 
     private java.time.Instant now() {
