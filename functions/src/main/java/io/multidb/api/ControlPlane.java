@@ -138,6 +138,9 @@ final class ControlPlane {
         if (rest.size() >= 2 && rest.get(1).equals("migrations")) {
             return migrations.control(r, org, rest.get(0), rest.subList(2, rest.size()));
         }
+        if (rest.size() == 3 && rest.get(1).equals("drift") && rest.get(2).equals("repair")) {
+            return migrations.repair(r, org, rest.get(0));
+        }
         if (rest.size() == 3 && rest.get(1).equals("auth")) {
             services.databases().getDatabase(org, rest.get(0));
             return tokens(r, Scope.DATABASE, rest.get(0), rest.get(2));
@@ -232,6 +235,14 @@ final class ControlPlane {
         n.putNull("primaryRegion");
         n.put("url", url(d, r));
         n.put("schema_version", d.schemaVersion());
+        if (d.isChild()) {
+            // A child a quarantining job left at its old version says so, with why (its SQLite error).
+            n.put("schema_status", d.behind() == null ? "current" : "behind");
+            if (d.behind() != null) {
+                n.putObject("behind").put("schema_version", d.behind().version()).put("job_id", d.behind().jobId())
+                        .put("error", d.behind().error());
+            }
+        }
         if (d.migrationJob() != null) {
             n.put("migration_job", d.migrationJob());
         } else {

@@ -8,6 +8,8 @@ import io.multidb.common.MultidbException;
 import io.multidb.databases.Database;
 import io.multidb.databases.Names;
 import io.multidb.migrations.ChildFailure;
+import io.multidb.migrations.JobPlan;
+import io.multidb.migrations.JobStatus;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationTask;
 import io.multidb.migrations.Page;
@@ -20,6 +22,8 @@ import java.util.List;
  */
 final class MigrationsApi {
     private static final Duration POLL = Duration.ofMillis(100);
+    /** Named canary children are checked one by one when the job starts. */
+    static final int MAX_CANARY_NAMES = 100;
     private final Services services;
     private final JobProgressApi progress;
 
@@ -43,7 +47,7 @@ final class MigrationsApi {
                     }
                     Integer mc = intField(body, "max_concurrency");
                     Integer wait = intField(body, "wait");
-                    MigrationJob job = m.start(org, parent, sql.asText(), mc);
+                    MigrationJob job = m.start(org, parent, sql.asText(), mc, plan(body));
                     yield answer(org, parent, job, wait);
                 }
                 default -> throw new Responses.MethodNotAllowed(r.method(), r.rawPath(), "GET, POST");
@@ -69,6 +73,10 @@ final class MigrationsApi {
             requirePost(r);
             return answer(org, parent, m.retry(org, parent, id), null);
         }
+        if (rest.size() == 2 && rest.get(1).equals("resume")) {
+            requirePost(r);
+            return Responses.json(202, job(m.resume(org, parent, id)));
+        }
         if (rest.size() == 2 && rest.get(1).equals("abort")) {
             requirePost(r);
             return Responses.json(202, job(m.abort(org, parent, id)));
@@ -91,6 +99,84 @@ final class MigrationsApi {
             return progress.handle(r, org, parent, rest.get(0), rest.get(1));
         }
         throw MultidbException.notFound("no such route: " + r.method() + " " + r.rawPath());
+    }
+
+    /**
+     * {@code POST .../databases/{parent}/drift/repair}: a job that brings behind children forward. Body (optional):
+     * {@code children} (names; default: every child marked behind), {@code on_child_failure}, {@code max_concurrency},
+     * {@code wait}.
+     */
+    APIGatewayV2HTTPResponse repair(Request r, String org, String parent) {
+        requirePost(r);
+        ObjectNode body = r.body() == null || r.body().length == 0 ? Json.object() : parseBody(r);
+        List<String> children = null;
+        JsonNode named = body.get("children");
+        if (named != null && !named.isNull()) {
+            if (!named.isArray() || named.isEmpty()) {
+                throw MultidbException.invalid("'children' is a non-empty list of child database names (or absent: every child marked behind)");
+            }
+            children = new java.util.ArrayList<>();
+            for (JsonNode n : named) {
+                if (!n.isTextual()) {
+                    throw MultidbException.invalid("'children' lists database names (strings)");
+                }
+                children.add(n.asText());
+            }
+        }
+        MigrationJob job = services.migrations().repair(org, parent, children, policy(body), intField(body, "max_concurrency"));
+        return answer(org, parent, job, intField(body, "wait"));
+    }
+
+    private static ObjectNode parseBody(Request r) {
+        r.requireJsonBody(ControlPlane.MAX_BODY);
+        return Json.parseObject(r.body());
+    }
+
+    /** The rollout options of a new job: canary, verify, pause_after_canary, on_child_failure. */
+    static JobPlan plan(ObjectNode body) {
+        JsonNode c = body.get("canary");
+        JobPlan.Canary canary = null;
+        if (c != null && !c.isNull()) {
+            if (c.isIntegralNumber() && c.canConvertToInt()) {
+                canary = JobPlan.Canary.first(c.asInt());
+            } else if (c.isArray()) {
+                List<String> names = new java.util.ArrayList<>();
+                for (JsonNode n : c) {
+                    if (!n.isTextual()) {
+                        throw MultidbException.invalid("'canary' lists child names (strings)");
+                    }
+                    names.add(n.asText());
+                }
+                if (names.size() > MAX_CANARY_NAMES) {
+                    throw MultidbException.invalid("'canary' names at most " + MAX_CANARY_NAMES
+                            + " children; for more, give a number (the first children by name)");
+                }
+                canary = JobPlan.Canary.named(names);
+            } else {
+                throw MultidbException.invalid("'canary' is a number of children (the first by name) or a list of child names");
+            }
+        }
+        JsonNode v = body.get("verify");
+        if (v != null && !v.isNull() && !v.isTextual()) {
+            throw MultidbException.invalid("'verify' is a read-only SQL query (text) returning one row whose first column is true");
+        }
+        JsonNode pause = body.get("pause_after_canary");
+        if (pause != null && !pause.isNull() && !pause.isBoolean()) {
+            throw MultidbException.invalid("'pause_after_canary' is true or false");
+        }
+        return new JobPlan(canary, v == null || v.isNull() ? null : v.asText(), pause != null && pause.asBoolean(),
+                policy(body), null);
+    }
+
+    private static JobPlan.FailurePolicy policy(ObjectNode body) {
+        JsonNode p = body.get("on_child_failure");
+        if (p == null || p.isNull()) {
+            return JobPlan.FailurePolicy.ROLLBACK_ALL;
+        }
+        if (!p.isTextual()) {
+            throw MultidbException.invalid("'on_child_failure' is \"rollback_all\" (the default) or \"quarantine\"");
+        }
+        return JobPlan.FailurePolicy.fromWire(p.asText());
     }
 
     private APIGatewayV2HTTPResponse answer(String org, String parent, MigrationJob job, Integer waitSeconds) {
@@ -161,6 +247,36 @@ final class MigrationsApi {
             n.putNull("finished_at");
         }
         n.put("sql", j.sql());
+        n.put("kind", j.plan().isRepair() ? "repair" : "migration");
+        JobPlan p = j.plan();
+        n.put("on_child_failure", p.onChildFailure().wire());
+        if (p.canary() != null) {
+            ObjectNode c = n.putObject("canary");
+            if (p.canary().count() > 0) {
+                c.put("count", p.canary().count());
+            } else {
+                ArrayNode names = c.putArray("children");
+                p.canary().names().forEach(names::add);
+            }
+            c.put("verify", p.verify());
+            c.put("pause_after_canary", p.pauseAfterCanary());
+            c.put("batches", j.canaryBatches());
+            c.put("resumed", j.resumed());
+        } else {
+            n.putNull("canary");
+        }
+        if (p.isRepair()) {
+            ObjectNode rep = n.putObject("repair");
+            ArrayNode targets = rep.putArray("children");
+            p.repair().targets().stream().limit(100).forEach(targets::add);
+            rep.put("child_count", p.repair().targets().size());
+            ArrayNode steps = rep.putArray("replays");
+            p.repair().steps().forEach(st -> steps.addObject().put("schema_version", st.version()).put("job_id", st.jobId()));
+        }
+        if (j.status() == JobStatus.PAUSED) {
+            n.put("paused", "the canary children are migrated; the family stays write-blocked until POST .../migrations/"
+                    + j.id() + "/resume (go on) or /abort (roll back)");
+        }
         return n;
     }
 

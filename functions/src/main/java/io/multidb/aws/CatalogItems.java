@@ -28,6 +28,8 @@ final class CatalogItems {
     static final String SCHEMA_VERSION = "schema_version";
     static final String BLOCK_WRITES = "block_writes";
     static final String MIGRATION_JOB = "migration_job";
+    /** A child left behind by a quarantining job: a map {version, job_id, error}. */
+    static final String BEHIND = "behind";
     static final String LEASE_UNTIL = "lease_until";
     static final String CLAIM = "claim";
     /** On a membership item: the id of the database incarnation that wrote it. */
@@ -144,7 +146,23 @@ final class CatalogItems {
                 Instant.parse(str(item, CREATED_AT)),
                 Long.parseLong(item.get(SCHEMA_VERSION).n()),
                 Boolean.TRUE.equals(item.get(BLOCK_WRITES).bool()),
-                optStr(item, MIGRATION_JOB));
+                optStr(item, MIGRATION_JOB),
+                behind(item.get(BEHIND)));
+    }
+
+    static AttributeValue behindValue(Database.Behind b) {
+        return AttributeValue.fromM(Map.of("version", n(b.version()), "job_id", s(b.jobId()),
+                "error", s(b.error() == null ? "" : b.error())));
+    }
+
+    private static Database.Behind behind(AttributeValue v) {
+        if (v == null || !v.hasM()) {
+            return null;
+        }
+        Map<String, AttributeValue> m = v.m();
+        String error = optStr(m, "error");
+        return new Database.Behind(Long.parseLong(m.get("version").n()), str(m, "job_id"),
+                error == null || error.isEmpty() ? null : error);
     }
 
     static Map<String, AttributeValue> groupMemberItem(String org, Database db) {

@@ -78,7 +78,7 @@ public final class DynamoMigrationStore implements MigrationStore {
     private static final Pattern PLACEHOLDER = Pattern.compile("#[a-z]+");
     private static final Map<String, String> ATTRIBUTES = Map.of(
             "#pk", PK, "#sk", SK, "#status", STATUS, "#kind", KIND, "#job", MIGRATION_JOB,
-            "#version", SCHEMA_VERSION, "#rolledback", ROLLED_BACK);
+            "#version", SCHEMA_VERSION, "#rolledback", ROLLED_BACK, "#behind", CatalogItems.BEHIND);
 
     private final DynamoDbClient client;
     private final String table;
@@ -206,6 +206,18 @@ public final class DynamoMigrationStore implements MigrationStore {
         // A database that is gone (or not ready) has no version to keep: nothing to do, as for the fake.
         updateIf("recording the schema version of " + database, dbKey(org, database), "SET #version = :version",
                 "attribute_exists(#pk) AND #status = :ready", Map.of(":version", n(version), ":ready", s(READY)));
+    }
+
+    @Override
+    public void setBehind(String org, String child, io.multidb.databases.Database.Behind behind) {
+        if (behind == null) {
+            updateIf("clearing the behind mark of " + child, dbKey(org, child), "REMOVE #behind",
+                    "attribute_exists(#pk) AND #status = :ready", Map.of(":ready", s(READY)));
+        } else {
+            updateIf("marking " + child + " behind", dbKey(org, child), "SET #behind = :behind",
+                    "attribute_exists(#pk) AND #status = :ready",
+                    Map.of(":behind", CatalogItems.behindValue(behind), ":ready", s(READY)));
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------ batches

@@ -13,6 +13,7 @@ import static io.multidb.aws.CatalogItems.str;
 
 import io.multidb.databases.Names;
 import io.multidb.migrations.ChildFailure;
+import io.multidb.migrations.JobPlan;
 import io.multidb.migrations.JobStatus;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationSql;
@@ -54,6 +55,9 @@ final class MigrationItems {
     static final String BATCH_COUNT = "batch_count";
     static final String FAILED_CHILDREN = "failed_children";
     static final String ABORT_REQUESTED = "abort_requested";
+    static final String PLAN = "plan";
+    static final String CANARY_BATCHES = "canary_batches";
+    static final String RESUMED = "resumed";
     static final String JOB_ID = "job_id";
     static final String DATABASE = "database";
     static final String BATCH = "batch";
@@ -144,7 +148,68 @@ final class MigrationItems {
                 .map(f -> AttributeValue.fromM(Map.of(DATABASE, s(f.database()), ERROR, s(f.error()))))
                 .toList()));
         item.put(ABORT_REQUESTED, AttributeValue.fromBool(job.abortRequested()));
+        if (!job.plan().equals(JobPlan.DEFAULT)) {
+            item.put(PLAN, planValue(job.plan()));
+        }
+        item.put(CANARY_BATCHES, n(job.canaryBatches()));
+        item.put(RESUMED, AttributeValue.fromBool(job.resumed()));
         return item;
+    }
+
+    /** The plan as one map attribute; absent fields are left out (no empty strings or lists in the item). */
+    private static AttributeValue planValue(JobPlan p) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        if (p.canary() != null) {
+            if (p.canary().count() > 0) {
+                m.put("canary_count", n(p.canary().count()));
+            } else {
+                m.put("canary_names", AttributeValue.fromL(p.canary().names().stream().map(CatalogItems::s).toList()));
+            }
+        }
+        if (p.verify() != null) {
+            m.put("verify", s(p.verify()));
+        }
+        m.put("pause_after_canary", AttributeValue.fromBool(p.pauseAfterCanary()));
+        m.put("on_child_failure", s(p.onChildFailure().wire()));
+        if (p.repair() != null) {
+            Map<String, AttributeValue> r = new HashMap<>();
+            r.put("targets", AttributeValue.fromL(p.repair().targets().stream().map(CatalogItems::s).toList()));
+            r.put("steps", AttributeValue.fromL(p.repair().steps().stream().map(st -> AttributeValue.fromM(Map.of(
+                    "version", n(st.version()),
+                    "job_id", s(st.jobId()),
+                    "statements", AttributeValue.fromL(st.program().statements().stream().map(CatalogItems::s).toList()),
+                    "foreign_keys_off", AttributeValue.fromBool(st.program().foreignKeysOff())))).toList()));
+            m.put("repair", AttributeValue.fromM(r));
+        }
+        return AttributeValue.fromM(m);
+    }
+
+    private static JobPlan toPlan(AttributeValue v) {
+        if (v == null || !v.hasM()) {
+            return JobPlan.DEFAULT;
+        }
+        Map<String, AttributeValue> m = v.m();
+        JobPlan.Canary canary = null;
+        if (m.containsKey("canary_count")) {
+            canary = JobPlan.Canary.first(Integer.parseInt(m.get("canary_count").n()));
+        } else if (m.containsKey("canary_names")) {
+            canary = JobPlan.Canary.named(m.get("canary_names").l().stream().map(AttributeValue::s).toList());
+        }
+        JobPlan.Repair repair = null;
+        if (m.containsKey("repair")) {
+            Map<String, AttributeValue> r = m.get("repair").m();
+            repair = new JobPlan.Repair(r.get("targets").l().stream().map(AttributeValue::s).toList(),
+                    r.get("steps").l().stream().map(x -> {
+                        Map<String, AttributeValue> st = x.m();
+                        return new JobPlan.ReplayStep(Long.parseLong(st.get("version").n()), st.get("job_id").s(),
+                                new MigrationSql(st.get("statements").l().stream().map(AttributeValue::s).toList(),
+                                        Boolean.TRUE.equals(st.get("foreign_keys_off").bool())));
+                    }).toList());
+        }
+        AttributeValue verify = m.get("verify");
+        return new JobPlan(canary, verify == null ? null : verify.s(),
+                Boolean.TRUE.equals(m.get("pause_after_canary").bool()),
+                JobPlan.FailurePolicy.fromWire(m.get("on_child_failure").s()), repair);
     }
 
     static MigrationJob toJob(Map<String, AttributeValue> item) {
@@ -173,7 +238,10 @@ final class MigrationItems {
                 (int) num(item, MAX_CONCURRENCY),
                 (int) num(item, BATCH_COUNT),
                 failed,
-                Boolean.TRUE.equals(item.get(ABORT_REQUESTED) == null ? null : item.get(ABORT_REQUESTED).bool()));
+                Boolean.TRUE.equals(item.get(ABORT_REQUESTED) == null ? null : item.get(ABORT_REQUESTED).bool()),
+                toPlan(item.get(PLAN)),
+                item.get(CANARY_BATCHES) == null ? 0 : (int) num(item, CANARY_BATCHES),
+                item.get(RESUMED) != null && Boolean.TRUE.equals(item.get(RESUMED).bool()));
     }
 
     static Map<String, AttributeValue> jobRefKey(MigrationJob job) {

@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param schemaVersion the version of the schema this database is at (bumped by each applied migration)
  * @param blockWrites   writes refused by an operator
  * @param migrationJob  on a schema database: the job that holds the family's migration lock, else null
+ * @param behind        on a child: set while it is behind its family (a job under the quarantine policy left it at
+ *                      its old version); null when it is at its family's version
  */
 public record Database(
         String name,
@@ -20,7 +22,31 @@ public record Database(
         Instant createdAt,
         long schemaVersion,
         boolean blockWrites,
-        String migrationJob) {
+        String migrationJob,
+        Behind behind) {
+
+    /** A database without a behind mark. */
+    public Database(String name, String id, String group, DatabaseKind kind, String parent, Instant createdAt,
+                    long schemaVersion, boolean blockWrites, String migrationJob) {
+        this(name, id, group, kind, parent, createdAt, schemaVersion, blockWrites, migrationJob, null);
+    }
+
+    /**
+     * A child left behind by a job: it stays at {@code version} (and keeps serving on that schema) until a repair or
+     * a retry of {@code jobId} brings it forward.
+     *
+     * @param error SQLite's error on this child (what to fix before the retry)
+     */
+    public record Behind(long version, String jobId, String error) {
+    }
+
+    public Database withBehind(Behind b) {
+        return new Database(name, id, group, kind, parent, createdAt, schemaVersion, blockWrites, migrationJob, b);
+    }
+
+    public Database withSchemaVersion(long v) {
+        return new Database(name, id, group, kind, parent, createdAt, v, blockWrites, migrationJob, behind);
+    }
 
     public Database {
         Objects.requireNonNull(name);

@@ -39,6 +39,12 @@ public interface DatabaseMigrator {
      */
     Applied apply(String database, String family, MigrationJob job, boolean keepUndo);
 
+    /**
+     * Runs a canary's verify query on the database, read-only: null when it returned one row whose first column is
+     * true, else why not (its value, its row count, or SQLite's error).
+     */
+    String verify(String database, String query);
+
     /** Undoes this job's change to the database if it has it, from the kept journal; exact to the byte. */
     Undone undo(String database, MigrationJob job);
 

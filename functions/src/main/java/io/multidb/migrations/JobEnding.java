@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * it does not, so every child that carries the row is undone from its kept journal.
  */
 final class JobEnding {
-    static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.DRY_RUNNING, JobStatus.APPLYING);
+    static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.DRY_RUNNING, JobStatus.APPLYING, JobStatus.PAUSED);
+    /** Statuses in which a job may have changed children (and kept their undo journals). */
+    static final Set<JobStatus> CHANGING = EnumSet.of(JobStatus.APPLYING, JobStatus.PAUSED, JobStatus.ROLLING_BACK);
 
     private final MigrationStore store;
     private final DatabaseMigrator migrator;
@@ -69,7 +71,9 @@ final class JobEnding {
     void undoBatch(MigrationJob job, TaskBatch batch) {
         List<MigrationTask> children = batch.tasks().stream().filter(t -> !t.isParent()).toList();
         List<MigrationTask> after = work.run(children, t -> switch (migrator.undo(t.database(), job)) {
-            case UNDONE -> t.with(TaskStatus.RESTORED, t.error(), job.fromVersion());
+            // A canary whose check failed keeps saying so: it is why the job rolled back.
+            case UNDONE -> t.with(t.status() == TaskStatus.VERIFY_FAILED ? t.status() : TaskStatus.RESTORED, t.error(),
+                    job.fromVersion());
             case UNCHANGED -> t.with(t.status() == TaskStatus.APPLIED ? TaskStatus.RESTORED : t.status(), t.error(),
                     job.fromVersion());
         }, () -> false);
@@ -87,7 +91,7 @@ final class JobEnding {
         MigrationJob job = load(org, jobId);
         MigrationJob done = null;
         // Only a job that reached its apply phase kept undo journals.
-        boolean keptUndo = job.status() == JobStatus.APPLYING || job.status() == JobStatus.ROLLING_BACK;
+        boolean keptUndo = CHANGING.contains(job.status());
         if (job.status().isRunning()) {
             if (parentApplied(job)) {
                 families.stopApplying(job.schemaDb(), jobId);
@@ -97,7 +101,7 @@ final class JobEnding {
                         .ifPresent(b -> store.recordBatch(b.with(b.tasks().stream()
                                 .map(t -> t.with(TaskStatus.APPLIED, null, job.toVersion())).toList(), false)));
                 store.setSchemaVersion(org, job.schemaDb(), job.toVersion());
-                done = job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
+                done = succeeded(org, job);
             } else {
                 done = rolledBack(org, job, error);
             }
@@ -116,6 +120,47 @@ final class JobEnding {
         return load(org, jobId);
     }
 
+    /**
+     * A job whose parent was migrated. Under quarantine, the children that failed stay at their version: each is
+     * marked behind (with its error) before the job says it ended. A repair clears the marks of the children it
+     * brought forward.
+     */
+    private MigrationJob succeeded(String org, MigrationJob job) {
+        if (!job.plan().quarantines() && !job.plan().isRepair()) {
+            return job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
+        }
+        List<ChildFailure> kept = new ArrayList<>();
+        int[] behind = {0};
+        forEachBatch(job, b -> {
+            if (b.isParentBatch()) {
+                return;
+            }
+            removals.run(b.tasks(), t -> {
+                if (t.status().isFailure()) {
+                    long at = job.plan().isRepair() ? migrator.version(t.database()) : job.fromVersion();
+                    store.setBehind(org, t.database(), new io.multidb.databases.Database.Behind(at, job.id(), t.error()));
+                } else if (job.plan().isRepair() && t.status() == TaskStatus.APPLIED) {
+                    store.setBehind(org, t.database(), null);
+                }
+                return null;
+            }, () -> false);
+            for (MigrationTask t : b.tasks()) {
+                if (t.status().isFailure()) {
+                    behind[0]++;
+                    if (kept.size() < MigrationJob.MAX_FAILURES_KEPT) {
+                        kept.add(new ChildFailure(t.database(), t.error() == null ? "failed" : t.error()));
+                    }
+                }
+            }
+        });
+        if (behind[0] == 0) {
+            return job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
+        }
+        return job.finished(JobStatus.SUCCEEDED_WITH_QUARANTINE, behind[0] + (behind[0] == 1 ? " child" : " children")
+                + " quarantined, left behind at their version (retry this job once fixed): "
+                + describe(kept, "failed").replaceFirst("^\\d+ databases? failed: ", ""), kept, now());
+    }
+
     /** Removes the job's undo journals, a batch's at a time in parallel (an unlink is a round trip on EFS). */
     private void forgetUndo(MigrationJob job) {
         forEachBatch(job, b -> {
@@ -129,13 +174,14 @@ final class JobEnding {
     }
 
     private MigrationJob rolledBack(String org, MigrationJob job, String error) {
-        boolean mayHaveChanged = job.status() == JobStatus.APPLYING || job.status() == JobStatus.ROLLING_BACK;
+        boolean mayHaveChanged = CHANGING.contains(job.status());
         MigrationJob rolling = mayHaveChanged ? beginRollback(org, job) : job;
         if (!mayHaveChanged) {
             families.stopApplying(job.schemaDb(), job.id());
         }
         List<ChildFailure> failures = new ArrayList<>();
         boolean[] changed = {false};
+        boolean[] canaryFailed = {false};
         forEachBatch(rolling, b -> {
             TaskBatch batch = b;
             if (mayHaveChanged && !b.isParentBatch() && !b.rolledBack()) {
@@ -144,8 +190,8 @@ final class JobEnding {
                 batch = store.getBatch(b.jobId(), b.batch()).orElse(b);
             }
             for (MigrationTask t : batch.tasks()) {
-                if ((t.status() == TaskStatus.DRY_RUN_FAILED || t.status() == TaskStatus.FAILED)
-                        && failures.size() < MigrationJob.MAX_FAILURES_KEPT) {
+                canaryFailed[0] |= t.status().isFailure() && rolling.isCanaryBatch(b.batch());
+                if (t.status().isFailure() && failures.size() < MigrationJob.MAX_FAILURES_KEPT) {
                     failures.add(new ChildFailure(t.database(), t.error() == null ? "failed" : t.error()));
                 }
                 changed[0] |= t.status() == TaskStatus.RESTORED;
@@ -156,11 +202,12 @@ final class JobEnding {
             return rolling.finished(JobStatus.ABORTED, "aborted" + (changed[0] ? "; changed databases were restored" : ""),
                     failures, now());
         }
+        String why = (canaryFailed[0] ? "the canary failed: " : "") + summary(failures, error);
         if (changed[0] || mayHaveChanged) {
-            return rolling.finished(JobStatus.ROLLED_BACK, summary(failures, error) + "; every database was put back to version "
+            return rolling.finished(JobStatus.ROLLED_BACK, why + "; every database was put back to version "
                     + job.fromVersion(), failures, now());
         }
-        return rolling.finished(JobStatus.FAILED, summary(failures, error) + "; nothing was changed", failures, now());
+        return rolling.finished(JobStatus.FAILED, why + "; nothing was changed", failures, now());
     }
 
     /**

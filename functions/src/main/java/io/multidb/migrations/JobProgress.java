@@ -29,6 +29,8 @@ public final class JobProgress {
     public static final String PREPARE = "Prepare the migration";
     public static final String DRY_RUN_PARENT = "Dry-run on the schema database";
     public static final String DRY_RUN_CHILDREN = "Dry-run on the children";
+    public static final String APPLY_CANARY = "Apply to the canary children";
+    public static final String LOOK_FOR_RESUME = "Look for a resume or an abort";
     public static final String APPLY_CHILDREN = "Apply to the children";
     public static final String APPLY_PARENT = "Apply to the schema database";
     public static final String RELEASE_SUCCEEDED = "Release the family (succeeded)";
@@ -40,7 +42,8 @@ public final class JobProgress {
     public static final String NOT_SUCCEEDED = "Migration did not succeed";
 
     private static final Set<TaskStatus> DRY_RUN_DONE = EnumSet.complementOf(EnumSet.of(TaskStatus.PENDING));
-    private static final Set<TaskStatus> FAILED = EnumSet.of(TaskStatus.DRY_RUN_FAILED, TaskStatus.FAILED);
+    private static final Set<TaskStatus> FAILED = EnumSet.of(TaskStatus.DRY_RUN_FAILED, TaskStatus.FAILED,
+            TaskStatus.VERIFY_FAILED);
 
     /** Summaries of ended jobs, whose tasks no longer change: a finished fleet migration is counted once. */
     private static final int ENDED_CACHE = 256;
@@ -174,17 +177,15 @@ public final class JobProgress {
         boolean parentDryRun = parent != null && parent != TaskStatus.PENDING;
         boolean childrenDryRun = total - children.get(TaskStatus.PENDING) == total;
         boolean childrenApplied = children.get(TaskStatus.APPLIED) == total;
+        List<String> applying = applying(job);
         return switch (job.status()) {
             case PENDING -> List.of(PREPARE);
             case DRY_RUNNING -> parentDryRun ? List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN) : List.of(PREPARE, DRY_RUN_PARENT);
-            case APPLYING -> childrenApplied
-                    ? List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, APPLY_PARENT)
-                    : List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN);
-            case ROLLING_BACK -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, RESTORE);
-            case SUCCEEDED -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, APPLY_PARENT,
-                    RELEASE_SUCCEEDED, DECIDE, SUCCEEDED);
-            case ROLLED_BACK, ABORTED -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CHILDREN, RESTORE,
-                    RELEASE_ROLLED_BACK, DECIDE, NOT_SUCCEEDED);
+            case APPLYING -> childrenApplied ? concat(applying, APPLY_PARENT) : applying;
+            case PAUSED -> List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN, APPLY_CANARY, LOOK_FOR_RESUME);
+            case ROLLING_BACK -> concat(applying, RESTORE);
+            case SUCCEEDED, SUCCEEDED_WITH_QUARANTINE -> concat(applying, APPLY_PARENT, RELEASE_SUCCEEDED, DECIDE, SUCCEEDED);
+            case ROLLED_BACK, ABORTED -> concat(applying, RESTORE, RELEASE_ROLLED_BACK, DECIDE, NOT_SUCCEEDED);
             case FAILED -> {
                 List<String> path = new java.util.ArrayList<>(List.of(PREPARE));
                 if (prepared) {
@@ -201,9 +202,28 @@ public final class JobProgress {
         };
     }
 
+    /** The path up to the apply of the children: through the canary (and its pause) when the job has one. */
+    private static List<String> applying(MigrationJob job) {
+        List<String> path = new java.util.ArrayList<>(List.of(PREPARE, DRY_RUN_PARENT, DRY_RUN_CHILDREN));
+        if (job.canaryBatches() > 0) {
+            path.add(APPLY_CANARY);
+            if (job.plan().pauseAfterCanary()) {
+                path.add(LOOK_FOR_RESUME);
+            }
+        }
+        path.add(APPLY_CHILDREN);
+        return List.copyOf(path);
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> out = new java.util.ArrayList<>(head);
+        out.addAll(List.of(tail));
+        return List.copyOf(out);
+    }
+
     /** Each database counts a dry-run and an apply; a succeeded job is 100, a job that ended otherwise where it got. */
     static int percent(MigrationJob job, Map<TaskStatus, Integer> children, int total, TaskStatus parent) {
-        if (job.status() == JobStatus.SUCCEEDED) {
+        if (job.status().succeeded()) {
             return 100;
         }
         int databases = total + 1;

@@ -5,10 +5,21 @@ import java.util.Set;
 
 /** Where a migration job is; see package-info for the transitions. */
 public enum JobStatus {
-    PENDING, DRY_RUNNING, APPLYING, SUCCEEDED, FAILED, ROLLING_BACK, ROLLED_BACK, ABORTED;
+    PENDING, DRY_RUNNING, APPLYING,
+    /** applied to its canary children and waiting for a resume or an abort; the family stays write-blocked */
+    PAUSED,
+    SUCCEEDED,
+    /** the parent and every child that passed are migrated; the children that failed stayed behind (quarantine) */
+    SUCCEEDED_WITH_QUARANTINE,
+    FAILED, ROLLING_BACK, ROLLED_BACK, ABORTED;
 
     /** Statuses in which the job holds its family's lock and a workflow execution works on it. */
-    public static final Set<JobStatus> RUNNING = Set.of(PENDING, DRY_RUNNING, APPLYING, ROLLING_BACK);
+    public static final Set<JobStatus> RUNNING = Set.of(PENDING, DRY_RUNNING, APPLYING, PAUSED, ROLLING_BACK);
+
+    /** The parent carries the job: it reached its new version. */
+    public boolean succeeded() {
+        return this == SUCCEEDED || this == SUCCEEDED_WITH_QUARANTINE;
+    }
 
     public boolean isRunning() {
         return RUNNING.contains(this);

@@ -23,6 +23,7 @@ public final class MigrationControl {
     private final JobEnding ending;
     private final MigrationViews views;
     private final Clock clock;
+    private final Repairs repairs;
 
     MigrationControl(Catalog catalog, MigrationStore store, DatabaseMigrator migrator, FamilyLocks families,
                      WorkflowStarter workflows, MigrationOptions options, JobEnding ending, MigrationViews views,
@@ -36,6 +37,7 @@ public final class MigrationControl {
         this.ending = ending;
         this.views = views;
         this.clock = clock;
+        this.repairs = new Repairs(catalog, store, migrator, this, views);
     }
 
     /**
@@ -44,14 +46,20 @@ public final class MigrationControl {
      * job. CONFLICT naming the running job if another holds the lock.
      */
     public MigrationJob start(String org, String parent, String sql, Integer maxConcurrency) {
+        return start(org, parent, sql, maxConcurrency, JobPlan.DEFAULT);
+    }
+
+    /** The same with a rollout plan (canary, verify, pause, failure policy); see {@link JobPlan}. */
+    public MigrationJob start(String org, String parent, String sql, Integer maxConcurrency, JobPlan plan) {
         Names.database(parent);
         int mc = maxConcurrency == null ? options.defaultMaxConcurrency() : maxConcurrency;
         if (mc < 1 || mc > MigrationOptions.MAX_CONCURRENCY) {
             throw MultidbException.invalid("'max_concurrency' must be between 1 and " + MigrationOptions.MAX_CONCURRENCY);
         }
         Database p = views.schemaDatabase(org, parent);
+        checkPlan(org, parent, plan);
         MigrationJob job = MigrationJob.pending(UUID.randomUUID().toString(), org, parent, sql, p.schemaVersion(),
-                clock.instant(), mc);
+                clock.instant(), mc, plan);
         // The job is recorded before the lock is taken, so that a lock never names a job nobody can look up.
         store.createJob(job);
         if (!store.lockFamily(org, parent, job.id())) {
@@ -81,6 +89,12 @@ public final class MigrationControl {
         if (version != p.schemaVersion()) {
             store.setSchemaVersion(org, parent, version);
         }
+        if (version != job.fromVersion() && job.plan().isRepair()) {
+            families.unfence(parent, job.id());
+            fail(job, "the schema database moved to version " + version + " while the repair started");
+            throw MultidbException.conflict("schema database '" + parent + "' moved to version " + version
+                    + " while the repair started: start the repair again");
+        }
         if (version != job.fromVersion()) {
             MigrationJob fixed = job.fromVersion(version);
             store.updateJob(fixed, EnumSet.of(JobStatus.PENDING));
@@ -94,6 +108,26 @@ public final class MigrationControl {
             throw MultidbException.unavailable("the migration workflow could not be started: retry", e);
         }
         return job;
+    }
+
+    /** Named canary children must be children of the family now (prepare checks again under the lock). */
+    private void checkPlan(String org, String parent, JobPlan plan) {
+        if (plan.verify() != null) {
+            VerifyQuery.check(plan.verify());
+        }
+        if (plan.canary() != null) {
+            for (String name : plan.canary().names()) {
+                Optional<Database> d = catalog.getDatabase(org, name);
+                if (d.isEmpty() || !parent.equals(d.get().parent())) {
+                    throw MultidbException.invalid("canary '" + name + "' is not a child of '" + parent + "'");
+                }
+                if (d.get().behind() != null) {
+                    throw MultidbException.invalid("canary '" + name + "' is behind its family (left at version "
+                            + d.get().behind().version() + " by job " + d.get().behind().jobId()
+                            + "): repair it first, or choose another canary");
+                }
+            }
+        }
     }
 
     private void fail(MigrationJob job, String why) {
@@ -122,14 +156,55 @@ public final class MigrationControl {
         return views.getJob(org, parent, jobId);
     }
 
-    /** A new job with the same SQL as a job that failed, rolled back or was aborted. */
+    /**
+     * A new job with the same SQL and plan as a job that failed, rolled back or was aborted; for a job that ended
+     * with children quarantined, a repair of those children (those still behind), with the same policy.
+     */
     public MigrationJob retry(String org, String parent, String jobId) {
         MigrationJob job = views.getJob(org, parent, jobId);
-        if (job.status().isRunning() || job.status() == JobStatus.SUCCEEDED) {
-            throw MultidbException.conflict("migration job " + jobId + " is " + job.status().wire()
-                    + ": only a failed, rolled back or aborted job can be retried");
+        if (job.status() == JobStatus.SUCCEEDED_WITH_QUARANTINE) {
+            List<String> behind = catalog.listChildren(org, parent).stream()
+                    .filter(d -> d.behind() != null && d.behind().jobId().equals(jobId)).map(Database::name).toList();
+            if (behind.isEmpty()) {
+                throw MultidbException.conflict("no child that migration job " + jobId + " left behind is behind any more");
+            }
+            return repairs.start(org, parent, behind, job.plan().onChildFailure(), job.maxConcurrency());
         }
-        return start(org, parent, job.sql(), job.maxConcurrency());
+        if (job.status().isRunning() || job.status().succeeded()) {
+            throw MultidbException.conflict("migration job " + jobId + " is " + job.status().wire()
+                    + ": only a failed, rolled back or aborted job (or one that quarantined children) can be retried");
+        }
+        if (job.plan().isRepair()) {
+            return repairs.start(org, parent, job.plan().repair().targets(), job.plan().onChildFailure(),
+                    job.maxConcurrency());
+        }
+        return start(org, parent, job.sql(), job.maxConcurrency(), job.plan());
+    }
+
+    /**
+     * Resumes a job paused after its canary: it goes on with the other children. CONFLICT unless it is paused.
+     */
+    public MigrationJob resume(String org, String parent, String jobId) {
+        MigrationJob job = views.getJob(org, parent, jobId);
+        if (job.resumed() && job.status().isRunning() && !job.abortRequested()) {
+            return job; // resumed twice: the same answer
+        }
+        if (job.status() != JobStatus.PAUSED || job.abortRequested()) {
+            throw MultidbException.conflict("migration job " + jobId + " is " + job.status().wire()
+                    + (job.abortRequested() ? " (aborted)" : "") + ": only a job paused after its canary can be resumed"
+                    + (job.plan().pauseAfterCanary() && job.status().isRunning()
+                    ? "; it pauses once its canary children are migrated" : ""));
+        }
+        if (!store.updateJob(job.resume(), EnumSet.of(JobStatus.PAUSED))) {
+            return resume(org, parent, jobId); // it changed meanwhile (aborted, or resumed twice): say what it is now
+        }
+        return views.getJob(org, parent, jobId);
+    }
+
+    /** Starts a repair (see {@link Repairs}). */
+    public MigrationJob repair(String org, String parent, List<String> children, JobPlan.FailurePolicy policy,
+                               Integer maxConcurrency) {
+        return repairs.start(org, parent, children, policy, maxConcurrency);
     }
 
     /**

@@ -68,6 +68,20 @@ public final class MigrationService {
         return control.start(org, parent, sql, maxConcurrency);
     }
 
+    public MigrationJob start(String org, String parent, String sql, Integer maxConcurrency, JobPlan plan) {
+        return control.start(org, parent, sql, maxConcurrency, plan);
+    }
+
+    public MigrationJob resume(String org, String parent, String jobId) {
+        return control.resume(org, parent, jobId);
+    }
+
+    /** @param children null: every child marked behind */
+    public MigrationJob repair(String org, String parent, List<String> children, JobPlan.FailurePolicy policy,
+                               Integer maxConcurrency) {
+        return control.repair(org, parent, children, policy, maxConcurrency);
+    }
+
     public MigrationJob abort(String org, String parent, String jobId) {
         return control.abort(org, parent, jobId);
     }
@@ -106,7 +120,15 @@ public final class MigrationService {
     }
 
     public int prepare(String org, String jobId) {
+        return steps.prepare(org, jobId).batches();
+    }
+
+    public MigrationSteps.Prepared prepared(String org, String jobId) {
         return steps.prepare(org, jobId);
+    }
+
+    public PauseClock.Look awaitResume(String org, String jobId, int checks) {
+        return steps.awaitResume(org, jobId, checks);
     }
 
     public void dryRunParent(String org, String jobId) {

@@ -65,4 +65,10 @@ public interface MigrationStore {
 
     /** Records a schema database's version in the catalog (its children follow it: see SchemaVersions). */
     void setSchemaVersion(String org, String database, long version);
+
+    /**
+     * Marks a child behind its family, on its catalog item; null clears the mark (a repair brought it forward).
+     * Nothing if the database is gone. Only the job holding the family's lock writes marks.
+     */
+    void setBehind(String org, String child, io.multidb.databases.Database.Behind behind);
 }

@@ -11,7 +11,8 @@ import java.util.Optional;
  * The schema version a database is at, as the API reports it, true to the files without a metadata write per
  * child. A schema database's version is in the catalog (recorded when a job ends, from its file). A child follows
  * its family: every database of a family is at the parent's version whenever no job runs on it (a job ends only
- * with every file at one version); while a job runs, the child's own file is read (its highest version row), so a
+ * with every file at one version), except a child a quarantining job left behind, which is marked with its version;
+ * while a job runs, the child's own file is read (its highest version row), so a
  * child applied or undone a moment ago says so.
  */
 public final class SchemaVersions {
@@ -38,9 +39,10 @@ public final class SchemaVersions {
             if (parent.isEmpty()) {
                 return d;
             }
-            long version = parent.get().migrationJob() == null ? parent.get().schemaVersion() : fileVersion(d);
-            return version == d.schemaVersion() ? d : new Database(d.name(), d.id(), d.group(), d.kind(), d.parent(),
-                    d.createdAt(), version, d.blockWrites(), d.migrationJob());
+            // A child left behind stays at its own version (it is marked so, and no job touches it but a repair).
+            long settled = d.behind() != null ? d.behind().version() : parent.get().schemaVersion();
+            long version = parent.get().migrationJob() == null ? settled : fileVersion(d);
+            return version == d.schemaVersion() ? d : d.withSchemaVersion(version);
         }).toList();
     }
 

@@ -62,7 +62,10 @@ public final class SqliteMigrator implements DatabaseMigrator {
             }
             s.execute("BEGIN IMMEDIATE");
             try {
-                run(s, job.program());
+                MigrationSql program = programOf(c, job);
+                if (program != null) {
+                    run(s, program);
+                }
                 return null;
             } catch (SQLException e) {
                 throwIfTransient(e, db);
@@ -94,7 +97,10 @@ public final class SqliteMigrator implements DatabaseMigrator {
                     throw new MigrationStepFailed(NOT_RUNNING, "job " + job.id() + " is no longer applying");
                 }
                 try {
-                    run(s, job.program());
+                    MigrationSql program = programOf(c, job);
+                    if (program != null) {
+                        run(s, program);
+                    }
                     s.execute("CREATE TABLE IF NOT EXISTS " + VERSION_TABLE
                             + "(version INTEGER NOT NULL, job_id TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)");
                     try (PreparedStatement p = c.prepareStatement("INSERT INTO " + VERSION_TABLE
@@ -124,6 +130,61 @@ public final class SqliteMigrator implements DatabaseMigrator {
             sqlite.evict(db);
         }
         return Applied.APPLIED;
+    }
+
+    @Override
+    public String verify(String db, String query) {
+        // A read-only connection, and query_only on it: the query can read, never write.
+        try (SQLiteConnection c = sqlite.connect(sqlite.fileOf(db), true); Statement s = c.createStatement()) {
+            s.execute("PRAGMA query_only=ON");
+            try (ResultSet r = s.executeQuery(query)) {
+                if (!r.next()) {
+                    return "the verify query returned no row";
+                }
+                Object v = r.getObject(1);
+                int rows = 1;
+                while (r.next() && rows < 2) {
+                    rows++;
+                }
+                if (rows > 1) {
+                    return "the verify query returned more than one row";
+                }
+                return isTrue(v) ? null : "the verify query returned " + (v == null ? "NULL" : v.toString());
+            }
+        } catch (SQLException e) {
+            throwIfTransient(e, db);
+            return "the verify query failed: " + e.getMessage();
+        }
+    }
+
+    /** SQLite's truth: a non-zero number (a text that reads as one too); NULL and everything else is false. */
+    private static boolean isTrue(Object v) {
+        if (v instanceof Number n) {
+            return n.doubleValue() != 0;
+        }
+        if (v instanceof String str) {
+            try {
+                return Double.parseDouble(str.strip()) != 0;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The job's statements; for a repair, those this file lacks (read inside the caller's transaction). */
+    private static MigrationSql programOf(SQLiteConnection c, MigrationJob job) throws SQLException {
+        return job.plan().isRepair() ? job.programFor(fileVersion(c)) : job.program();
+    }
+
+    private static long fileVersion(SQLiteConnection c) throws SQLException {
+        if (!hasVersionTable(c)) {
+            return 0;
+        }
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + VERSION_TABLE)) {
+            return r.next() ? r.getLong(1) : 0;
+        }
     }
 
     @Override
@@ -173,13 +234,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
     @Override
     public long version(String db) {
         try (SQLiteConnection c = sqlite.connect(sqlite.fileOf(db), false)) {
-            if (!hasVersionTable(c)) {
-                return 0;
-            }
-            try (Statement s = c.createStatement();
-                 ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + VERSION_TABLE)) {
-                return r.next() ? r.getLong(1) : 0;
-            }
+            return fileVersion(c);
         } catch (SQLException e) {
             throw transientFailure(e, db);
         }

@@ -10,6 +10,8 @@ import io.multidb.common.MultidbException;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationService;
 import io.multidb.migrations.MigrationStepFailed;
+import io.multidb.migrations.MigrationSteps;
+import io.multidb.migrations.PauseClock;
 import io.multidb.storage.StorageException;
 import io.multidb.telemetry.TaskLog;
 import java.util.LinkedHashMap;
@@ -84,11 +86,22 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
         try {
             switch (task) {
                 case "prepare" -> {
-                    int n = migrations.prepare(org, job);
-                    log.prepared(n);
+                    MigrationSteps.Prepared p = migrations.prepared(org, job);
+                    log.prepared(p.batches());
                     // Batch numbers only: each batch task reads its children from the store (never names in the state).
-                    List<Integer> batches = IntStream.range(0, n).boxed().toList();
-                    out.put("batches", batches);
+                    // The canary's batches come first; the dry-run and the restore go over all of them.
+                    out.put("batches", IntStream.range(0, p.batches()).boxed().toList());
+                    out.put("canary", p.canaryBatches() > 0);
+                    out.put("canary_batches", IntStream.range(0, p.canaryBatches()).boxed().toList());
+                    out.put("rest_batches", IntStream.range(p.canaryBatches(), p.batches()).boxed().toList());
+                    out.put("pause_after_canary", p.pauseAfterCanary());
+                }
+                case "await_resume" -> {
+                    PauseClock.Look look = migrations.awaitResume(org, job,
+                            input.get("checks") instanceof Number n ? n.intValue() : 0);
+                    out.put("resumed", look.resumed());
+                    out.put("wait_seconds", look.waitSeconds());
+                    out.put("checks", look.checks());
                 }
                 case "dry_run_parent" -> migrations.dryRunParent(org, job);
                 case "dry_run_batch" -> migrations.dryRunBatch(org, job, batch(input));
@@ -126,7 +139,7 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
     /** The job's end for its event; the family's size only for a success (one count, never on the hot path). */
     private TaskLog.JobEnd ended(String org, MigrationJob done) {
         Integer children = null;
-        if (familySize != null && done.status().wire().equals("succeeded")) {
+        if (familySize != null && done.status().succeeded()) {
             try {
                 children = familySize.children(org, done.schemaDb());
             } catch (RuntimeException e) {

@@ -128,6 +128,8 @@ public final class TaskLog {
         public void ended(JobEnd end) {
             String metric = switch (end.status()) {
                 case "succeeded" -> "MigrationsSucceeded";
+                // The parent moved on; the children left behind are named in the event (and need a retry).
+                case "succeeded_with_quarantine" -> "MigrationsQuarantined";
                 case "failed" -> "MigrationsFailed";
                 case "rolled_back" -> "MigrationsRolledBack";
                 case "aborted" -> "MigrationsAborted";

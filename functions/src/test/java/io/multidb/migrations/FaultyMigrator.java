@@ -53,6 +53,11 @@ public final class FaultyMigrator implements DatabaseMigrator {
     }
 
     @Override
+    public String verify(String database, String query) {
+        return real.verify(database, query);
+    }
+
+    @Override
     public Undone undo(String database, MigrationJob job) {
         return real.undo(database, job);
     }

@@ -138,7 +138,13 @@ public final class InMemoryMigrationStore implements MigrationStore {
         catalog.getDatabase(org, database).ifPresent(d -> catalog.replace(org, with(d, version, d.migrationJob())));
     }
 
+    @Override
+    public synchronized void setBehind(String org, String child, Database.Behind behind) {
+        catalog.getDatabase(org, child).ifPresent(d -> catalog.replace(org, d.withBehind(behind)));
+    }
+
     private static Database with(Database d, long version, String job) {
-        return new Database(d.name(), d.id(), d.group(), d.kind(), d.parent(), d.createdAt(), version, d.blockWrites(), job);
+        return new Database(d.name(), d.id(), d.group(), d.kind(), d.parent(), d.createdAt(), version, d.blockWrites(),
+                job, d.behind());
     }
 }

@@ -89,6 +89,45 @@ public abstract class MigrationStoreContract {
     }
 
     @Test
+    void aJobsPlanSurvivesTheRoundTrip() {
+        schema("app");
+        JobPlan canary = new JobPlan(JobPlan.Canary.named(List.of("t1", "t2")), "SELECT count(*) > 0 FROM t", true,
+                JobPlan.FailurePolicy.QUARANTINE, null);
+        MigrationJob a = MigrationJob.pending(UUID.randomUUID().toString(), org, "app", "ALTER TABLE t ADD c", 3, T0, 5,
+                canary).withCanaryBatches(1).resume();
+        store().createJob(a);
+        assertThat(store().getJob(org, a.id())).contains(a);
+
+        JobPlan.Repair repair = new JobPlan.Repair(List.of("k1", "k2"), List.of(
+                new JobPlan.ReplayStep(2, "j-2", MigrationSql.parse("ALTER TABLE t ADD b")),
+                new JobPlan.ReplayStep(3, "j-3", MigrationSql.parse("PRAGMA foreign_keys=OFF; CREATE INDEX i ON t(b)"))));
+        MigrationJob r = MigrationJob.pending(UUID.randomUUID().toString(), org, "app", "repair", 3, T0.plusSeconds(1),
+                5, new JobPlan(JobPlan.Canary.first(1), null, false, JobPlan.FailurePolicy.ROLLBACK_ALL, repair));
+        store().createJob(r);
+        assertThat(store().getJob(org, r.id())).contains(r);
+        assertThat(r.toVersion()).isEqualTo(3);
+        assertThat(r.programFor(1).statements()).containsExactly("ALTER TABLE t ADD b", "CREATE INDEX i ON t(b)");
+        assertThat(r.programFor(1).foreignKeysOff()).isTrue();
+        assertThat(r.programFor(2).statements()).containsExactly("CREATE INDEX i ON t(b)");
+        assertThat(r.programFor(3)).isNull();
+    }
+
+    @Test
+    void aBehindMarkIsKeptOnTheChildAndCleared() {
+        schema("app");
+        createReady("kid", DatabaseKind.CHILD, "app");
+        Database.Behind mark = new Database.Behind(3, "job-1", "UNIQUE constraint failed: t.c");
+        store().setBehind(org, "kid", mark);
+        store().setBehind(org, "missing", mark); // nothing to mark: not an error
+        assertThat(catalog().getDatabase(org, "kid").orElseThrow().behind()).isEqualTo(mark);
+        assertThat(catalog().listChildren(org, "app")).singleElement().extracting(Database::behind).isEqualTo(mark);
+        store().setBehind(org, "kid", null);
+        assertThat(catalog().getDatabase(org, "kid").orElseThrow().behind()).isNull();
+        store().setBehind(org, "kid", null); // twice: still nothing
+        assertThat(catalog().getDatabase(org, "missing")).isEmpty();
+    }
+
+    @Test
     void everyFieldOfAFinishedJobSurvivesTheRoundTrip() {
         schema("app");
         MigrationJob job = job(org, "app", T0);

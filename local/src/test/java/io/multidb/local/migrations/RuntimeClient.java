@@ -21,7 +21,7 @@ import java.util.Set;
 /** A plain HTTP client of a running local runtime: the control plane's JSON and the data plane's Hrana v2 pipeline. */
 final class RuntimeClient {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> RUNNING = Set.of("pending", "dry_running", "applying", "rolling_back");
+    private static final Set<String> RUNNING = Set.of("pending", "dry_running", "applying", "paused", "rolling_back");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final URI base;
