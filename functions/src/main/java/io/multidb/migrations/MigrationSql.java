@@ -28,6 +28,8 @@ public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
     private static final Pattern COMMIT = Pattern.compile("(?is)(COMMIT|END)(\\s+TRANSACTION)?");
     private static final Pattern FK = Pattern.compile("(?is)PRAGMA\\s+(main\\s*\\.\\s*)?foreign_keys\\s*=\\s*['\"]?(\\w+)['\"]?");
     private static final Pattern REFUSED = Pattern.compile("(?is)(ROLLBACK|PRAGMA|ATTACH|DETACH|VACUUM)\\b.*");
+    /** The version table is multidb's: a migration that changed it could make an apply happen twice, or never. */
+    private static final Pattern VERSION_TABLE = Pattern.compile("(?i)(^|[^a-z0-9_$])_multidb_schema([^a-z0-9_$]|$)");
 
     public MigrationSql {
         statements = List.copyOf(statements);
@@ -69,6 +71,10 @@ public record MigrationSql(List<String> statements, boolean foreignKeysOff) {
             if (REFUSED.matcher(t).matches()) {
                 throw MultidbException.invalid("'" + t.split("\\s+")[0].toUpperCase(Locale.ROOT)
                         + "' is not allowed in a migration: send schema and data statements only");
+            }
+            if (VERSION_TABLE.matcher(t).find()) {
+                throw MultidbException.invalid("a migration may not touch _multidb_schema: multidb records each "
+                        + "database's schema version there");
             }
             out.add(t);
             seenWork = true;

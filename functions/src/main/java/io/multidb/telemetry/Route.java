@@ -70,6 +70,11 @@ public record Route(String template, String database, String schemaDatabase, Str
         if (rest.size() == 3 && rest.get(1).equals("auth") && tokenAction(rest.get(2))) {
             return new Route(base + "databases/{database}/auth/" + rest.get(2), db, null, null, null);
         }
+        if (rest.get(1).equals("drift") && rest.size() <= 3) {
+            return rest.size() == 2 ? new Route(base + "databases/{database}/drift", db, db, null, null)
+                    : rest.get(2).equals("repair") ? new Route(base + "databases/{database}/drift/repair", db, db, null, null)
+                    : new Route(UNMATCHED, null, null, null, null);
+        }
         if (!rest.get(1).equals("migrations")) {
             return new Route(UNMATCHED, null, null, null, null);
         }
@@ -79,7 +84,7 @@ public record Route(String template, String database, String schemaDatabase, Str
             case 3 -> rest.get(2).equals("unlock")
                     ? new Route(migrations + "/unlock", db, db, null, null)
                     : new Route(migrations + "/{job}", db, db, null, job(rest.get(2)));
-            case 4 -> rest.get(3).equals("retry") || rest.get(3).equals("abort")
+            case 4 -> rest.get(3).equals("retry") || rest.get(3).equals("abort") || rest.get(3).equals("resume")
                     ? new Route(migrations + "/{job}/" + rest.get(3), db, db, null, job(rest.get(2)))
                     : new Route(UNMATCHED, null, null, null, null);
             default -> new Route(UNMATCHED, null, null, null, null);

@@ -27,6 +27,16 @@ class MigrationSqlTest {
     }
 
     @Test
+    void theVersionTableIsMultidbsAndNoMigrationTouchesIt() {
+        assertThatThrownBy(() -> MigrationSql.parse("DELETE FROM _multidb_schema")).isInstanceOf(MultidbException.class)
+                .hasMessageContaining("_multidb_schema");
+        assertThatThrownBy(() -> MigrationSql.parse("CREATE TABLE a(x); DROP TABLE \"_MULTIDB_SCHEMA\""))
+                .isInstanceOf(MultidbException.class);
+        // A name that merely contains it is somebody else's table.
+        assertThat(MigrationSql.parse("CREATE TABLE my_multidb_schema_notes(x)").statements()).hasSize(1);
+    }
+
+    @Test
     void statementsThatWouldEndOurTransactionAreRefused() {
         assertThatThrownBy(() -> MigrationSql.parse("CREATE TABLE a(x); ROLLBACK")).isInstanceOf(MultidbException.class)
                 .hasMessageContaining("ROLLBACK");

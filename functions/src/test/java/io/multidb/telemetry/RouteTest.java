@@ -30,6 +30,13 @@ class RouteTest {
                 .isEqualTo("POST /v1/organizations/{org}/databases/{database}/migrations/unlock");
         assertThat(of("POST", o + "databases/app/migrations/j-1/retry")).isEqualTo(new Route(
                 "POST /v1/organizations/{org}/databases/{database}/migrations/{job}/retry", "app", "app", null, "j-1"));
+        assertThat(of("POST", o + "databases/app/migrations/j-1/resume").template())
+                .isEqualTo("POST /v1/organizations/{org}/databases/{database}/migrations/{job}/resume");
+        assertThat(of("GET", o + "databases/app/drift").template())
+                .isEqualTo("GET /v1/organizations/{org}/databases/{database}/drift");
+        assertThat(of("POST", o + "databases/app/drift/repair").template())
+                .isEqualTo("POST /v1/organizations/{org}/databases/{database}/drift/repair");
+        assertThat(of("POST", o + "databases/app/drift/other").template()).isEqualTo(Route.UNMATCHED);
         assertThat(of("POST", "/db/app/v2/pipeline")).isEqualTo(new Route("POST /db/{database}/v2/pipeline", "app", null, null, null));
         assertThat(of("GET", "/db/app/v1/jobs/j-2")).isEqualTo(new Route("GET /db/{database}/v1/jobs/{job}", "app", "app", null, "j-2"));
     }
