@@ -6,7 +6,7 @@ import java.time.Duration;
  * How a paused job waits for a person without holding a Lambda: the workflow looks (a short task), then waits in a
  * Wait state for {@link #nextWait} seconds, and looks again. Looks come every 2 s at first, then less often, up to
  * once a minute, so that a resume is noticed quickly and a day-long pause stays within the execution's history
- * (statemachines/README.md, "The numbers": about 1,450 looks of 9 events in 23 hours).
+ * (statemachines/README.md, "The numbers": about 1,410 looks of 9 events in 23 hours).
  */
 public final class PauseClock {
     /** After this long paused, the job rolls back by itself (the execution's own limit is 24 hours). */

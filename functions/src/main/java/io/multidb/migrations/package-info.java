@@ -41,6 +41,26 @@
  *       ({@link io.multidb.migrations.MigrationControl#recoverAbandoned}).</li>
  * </ol>
  *
+ * <h2>Rollout controls</h2>
+ * A job's {@link io.multidb.migrations.JobPlan} changes how the change reaches the family, never what a database
+ * ends with (the old version or the new one):
+ * <ul>
+ *   <li><b>Canary</b>: prepare numbers the canary's batches first; after the dry-run everywhere, they are applied in
+ *       a Map of their own, each child then running the job's verify query read-only. Any failure is an apply
+ *       failure: the ordinary rollback.</li>
+ *   <li><b>Pause</b>: the workflow then loops on a short look ({@link io.multidb.migrations.MigrationSteps#awaitResume})
+ *       and a Wait state, holding no Lambda, the job {@code paused} and the family still locked, until
+ *       {@link io.multidb.migrations.MigrationControl#resume} or an abort ({@link io.multidb.migrations.PauseClock}).</li>
+ *   <li><b>Quarantine</b>: a child that fails its dry-run or apply is recorded, not thrown; the others and the parent
+ *       go on; {@code finish} marks each failed child behind on its catalog item
+ *       ({@link io.multidb.databases.Database.Behind}) and ends the job {@code succeeded_with_quarantine}. Later jobs
+ *       skip behind children; {@link io.multidb.migrations.SchemaVersions} reports their own version.</li>
+ *   <li><b>Repair</b> ({@link io.multidb.migrations.Repairs}): a job whose children each replay the recorded
+ *       migrations they lack, from their file's version, in one transaction; the parent only records the job, so
+ *       the parent's version row still decides the outcome. Retry of a quarantining job is a repair of its behind
+ *       children.</li>
+ * </ul>
+ *
  * <h2>Where the pieces are</h2>
  * Orchestration is {@link io.multidb.migrations.MigrationSteps} (the workflow's steps: which databases, in which
  * order, what is recorded) and {@link io.multidb.migrations.MigrationControl} (the control plane's use cases);

@@ -73,6 +73,10 @@ final class Monitoring {
                         .usingMetrics(Map.of("failed", custom("MigrationsFailed", "Sum", five),
                                 "rolledBack", custom("MigrationsRolledBack", "Sum", five)))
                         .label("failed + rolled back").period(five).build(), 1);
+        alarm(scope, "MigrationChildrenQuarantined", "A migration job under the quarantine policy ended "
+                        + "succeeded_with_quarantine: children were left behind at their old version (the job event's "
+                        + "failed_children names them; fix them, then retry the job or POST .../drift/repair).",
+                custom("MigrationsQuarantined", "Sum", five), 1);
         alarm(scope, "MigrationExecutionLong", "A schema-migration execution ran longer than "
                         + LONG_MIGRATION.toMinutes() + " minutes (ExecutionTime, reported when it ends).",
                 machine.metricTime(MetricOptions.builder().statistic("Maximum").period(five).build()),

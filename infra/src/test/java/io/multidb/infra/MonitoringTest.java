@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class MonitoringTest {
 
     static final List<String> ALARMS = List.of("MigrationExecutionsFailed", "MigrationExecutionsTimedOut",
-            "MigrationFailedOrRolledBack", "MigrationExecutionLong", "Api5xx", "ApiFunctionErrors",
+            "MigrationFailedOrRolledBack", "MigrationChildrenQuarantined", "MigrationExecutionLong", "Api5xx", "ApiFunctionErrors",
             "ApiFunctionThrottles", "TaskFunctionErrors", "TaskFunctionThrottles", "DynamoDbThrottles", "EfsIoLimit",
             "EfsThroughput");
 
