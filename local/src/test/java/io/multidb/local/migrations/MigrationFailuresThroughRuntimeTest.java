@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -80,11 +79,7 @@ class MigrationFailuresThroughRuntimeTest {
     }
 
     private static Map<String, String> snapshots(RuntimeClient c, List<String> dbs) throws Exception {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String db : dbs) {
-            out.put(db, c.snapshot(db));
-        }
-        return out;
+        return c.snapshots(dbs);
     }
 
     private static Map<String, String> progress(JsonNode job) {

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -56,12 +55,9 @@ class RolloutThroughRuntimeTest {
     }
 
     private static Map<String, String> snapshots(RuntimeClient c, List<String> children) throws Exception {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String db : children) {
-            out.put(db, c.snapshot(db));
-        }
-        out.put(PARENT, c.snapshot(PARENT));
-        return out;
+        List<String> all = new ArrayList<>(children);
+        all.add(PARENT);
+        return c.snapshots(all);
     }
 
     private static void assertUnchanged(RuntimeClient c, Map<String, String> before) throws Exception {

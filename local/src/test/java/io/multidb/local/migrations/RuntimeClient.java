@@ -139,6 +139,15 @@ final class RuntimeClient {
         return schema(db) + "\n--\n" + String.join("\n", rows(db, "SELECT * FROM t ORDER BY id"));
     }
 
+    /** {@link #snapshot} of each database, in the given order. */
+    java.util.Map<String, String> snapshots(List<String> dbs) throws Exception {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String db : dbs) {
+            out.put(db, snapshot(db));
+        }
+        return out;
+    }
+
     String schema(String db) throws Exception {
         return String.join("\n", rows(db, "SELECT type, name, sql FROM sqlite_schema ORDER BY name"));
     }
