@@ -239,7 +239,7 @@ final class FleetBench {
 
     static boolean isRunning(String status) {
         return switch (status) {
-            case "pending", "dry_running", "applying", "rolling_back" -> true;
+            case "pending", "dry_running", "applying", "paused", "rolling_back" -> true;
             default -> false;
         };
     }
