@@ -18,7 +18,6 @@ import java.util.List;
  */
 public final class RolloutBench {
     static final int ROUNDS = 3;
-    static final List<Integer> BROKEN = List.of(10, 500, 990);
 
     private RolloutBench() {
     }
@@ -86,15 +85,16 @@ public final class RolloutBench {
             pause.put("total_ms", Stats.round(endedAt, 0));
             log.printf("  pause: paused after %.0f ms, resume to end %.0f ms%n", pausedAt, endedAt - resumedAt);
 
-            // Three children whose rows break a UNIQUE index.
+            // Three children whose rows break a UNIQUE index: near the start, the middle and the end.
+            List<Integer> broken = List.of(n / 100, n / 2, n - 10);
             jobs.run(body("ALTER TABLE items ADD COLUMN code TEXT"), "succeeded");
-            for (int b : BROKEN) {
+            for (int b : broken) {
                 api.execute(FleetBench.childName(parent, b), "UPDATE items SET code = 'same' WHERE id <= 2");
             }
             String unique = "CREATE UNIQUE INDEX items_code ON items(code)";
             double allOrNothing = jobs.run(body(unique), "failed");
             double quarantine = jobs.run(body(unique).put("on_child_failure", "quarantine"), "succeeded_with_quarantine");
-            for (int b : BROKEN) {
+            for (int b : broken) {
                 api.execute(FleetBench.childName(parent, b), "UPDATE items SET code = NULL");
             }
             long r0 = System.nanoTime();
@@ -106,7 +106,7 @@ public final class RolloutBench {
                 throw new IllegalStateException("the repair did not succeed: " + repaired);
             }
             ObjectNode q = results.putObject("quarantine");
-            q.put("failing_children", BROKEN.size());
+            q.put("failing_children", broken.size());
             q.put("all_or_nothing_failed_ms", Stats.round(allOrNothing, 0));
             q.put("quarantine_ms", Stats.round(quarantine, 0));
             q.put("repair_of_3_ms", Stats.round(repair, 0));
