@@ -96,7 +96,7 @@ final class Watcher {
                     out.print("\r\033[K");
                     out.println(phaseDone(current, now - phaseStart));
                 } else if (!terminal) {
-                    out.println("migration " + id + ": " + phase + " (" + s.counts().total() + " children)");
+                    out.println(s.kind() + " " + id + ": " + phase + " (" + s.counts().total() + " children)");
                 }
                 seen.add(phase);
                 current = phase;
@@ -185,16 +185,19 @@ final class Watcher {
             out.println("  warning: " + behind + " " + plural(behind) + " failed and stayed behind at their old version "
                     + "(they keep serving on their old schema):");
             listChildren(failed, out);
-            out.println("  once the cause is fixed: multidb migrations retry " + parent + " " + s.id()
-                    + "  (or: multidb drift repair " + parent + ")");
+            out.println("  once the cause is fixed, bring them forward with either:");
+            out.println("    multidb migrations retry " + parent + " " + s.id());
+            out.println("    multidb drift repair " + parent);
             return CliException.QUARANTINED;
         }
         if (s.paused()) {
             JsonNode canary = job.path("canary");
             int applied = s.counts().applied();
-            out.println(what + " " + s.id() + " is paused after its canary: " + applied + " canary "
-                    + plural(applied) + " at version " + to + ", " + (children - applied) + " waiting at " + from
-                    + (canary.path("verify").isTextual() ? "; the verify query held on each" : ""));
+            out.println(what + " " + s.id() + " is paused after its canary");
+            out.println("  " + applied + " canary " + plural(applied) + " at version " + to
+                    + (canary.path("verify").isTextual() ? " (the verify query held on each)" : "") + "; "
+                    + (children - applied) + " " + plural(children - applied) + (children - applied == 1 ? " waits" : " wait")
+                    + " at version " + from);
             out.println("  the family stays write-blocked until you decide:");
             out.println("    go on:     multidb migrations resume " + parent + " " + s.id());
             out.println("    roll back: multidb migrations abort " + parent + " " + s.id());

@@ -74,8 +74,8 @@ class WatcherTest {
         Migrations.Snapshot snap = new Migrations.Snapshot(job, Migrations.Counts.of(job), 1);
         assertThat(snap.running()).isTrue();
         assertThat(Watcher.summary(snap, "app", new PrintWriter(s))).isEqualTo(4);
-        assertThat(s.toString()).contains("migration j3 is paused after its canary: 2 canary children at version 1, "
-                + "1 waiting at 0; the verify query held on each")
+        assertThat(s.toString()).contains("migration j3 is paused after its canary\n"
+                + "  2 canary children at version 1 (the verify query held on each); 1 child waits at version 0")
                 .contains("multidb migrations resume app j3").contains("multidb migrations abort app j3");
         assertThat(Watcher.phases("paused")).endsWith("canary");
         assertThat(Migrations.Phase.of("paused", snap.counts())).isEqualTo(new Migrations.Phase("paused", 2, 0, 3));
