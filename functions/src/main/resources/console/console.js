@@ -564,7 +564,7 @@
       }
     }
     const repair = s.kind === "repair";
-    box.replaceChildren(
+    box.replaceChildren(...[
       h("h1", {}, repair ? "Repair " : "Migration ", badge(s.status),
         s.abort_requested && !FINAL.has(s.status) ? h("span", { class: "note" }, " (abort requested)") : null),
       h("p", { class: "sub mono" }, s.job_id),
@@ -579,7 +579,7 @@
       h("div", { class: "card" },
         h("dl", { class: "facts" },
           fact("Schema database", link(`#/db/${enc(parent)}`, parent)),
-          fact("Versions", `${s.from_version} → ${s.to_version}`),
+          repair ? fact("Brings children to", `version ${s.to_version}`) : fact("Versions", `${s.from_version} → ${s.to_version}`),
           fact("Children", num(s.children_total)),
           fact("Started", when(s.created_at)),
           fact(s.finished_at ? "Took" : "Running for", duration(s.created_at, s.finished_at)),
@@ -590,7 +590,8 @@
         h("h3", {}, "SQL"), h("pre", {}, s.sql),
         s.error && s.status !== "succeeded_with_quarantine"
           ? h("div", {}, h("h3", {}, "Error"), h("div", { class: "error-box" }, s.error)) : null,
-        actions.childNodes.length ? h("div", { class: "actions-row" }, actions) : null));
+        actions.childNodes.length ? h("div", { class: "actions-row" }, actions) : null),
+    ].filter(Boolean)); // replaceChildren would show a null as text
   }
 
   function canaryFacts(c) {
@@ -668,7 +669,7 @@
     const outcome = SUCCEEDED.has(s.status) ? "ok" : FINAL.has(s.status) ? "bad" : s.status === "paused" ? "paused" : "running";
     box.appendChild(window.Diagram.render(asl, s.visited, outcome));
     box.appendChild(h("div", { class: "legend" }, h("span", {}, "Blue: steps this job passed"),
-      h("span", {}, "Thick border: where it is (or ended)"), h("span", {}, "Dashed: on error")));
+      h("span", {}, "Thick border: where it is (or ended)"), h("span", {}, "Dashed: on error"), h("span", {}, "Dotted: paused, looking again")));
     box.appendChild(h("ol", { class: "sr-only" }, s.visited.map((n) => h("li", {}, n))));
   }
 
