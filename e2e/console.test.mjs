@@ -233,6 +233,9 @@ test("a job paused after its canary shows Resume next to Abort, and Resume finis
   assert.ok(await page.$('.diagram [data-state="Wait before looking again"]'), "the polling loop is drawn");
   await shot(page, "10-job-paused");
   await (await page.$(".diagram")).screenshot({ path: path.join(SHOTS, "10-job-paused-diagram.png") });
+  // docs/console-paused.png: the top of the page, header to the diagram's paused loop.
+  const loop = await page.$eval('.diagram [data-state="Apply to the children"]', (e) => e.getBoundingClientRect().bottom + window.scrollY);
+  await page.screenshot({ path: path.join(SHOTS, "console-paused.png"), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(loop + 30) } });
 
   await page.click(".actions button:first-child");
   await waitForStatus(page, ["succeeded", "failed", "rolled back"], 120_000);

@@ -80,15 +80,18 @@ final class Watcher {
                 break; // ended before the first look: only the summary to show
             }
             Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
+            if (canaryFirst(s) && p.name().equals("apply")) {
+                p = new Migrations.Phase("canary", p.done(), p.failed(), p.total());
+            }
             long now = nanos.getAsLong();
             if (first && !started) {
                 // Only watched: the phases it passed before this look are not redrawn as if they had just ended.
-                java.util.List<String> before = phases(s.status());
+                java.util.List<String> before = phases(s);
                 seen.addAll(before.subList(0, before.size() - 1));
             }
             first = false;
             // Every phase the job has gone through, also one that began and ended between two looks.
-            for (String phase : phases(s.status())) {
+            for (String phase : phases(s)) {
                 if (seen.contains(phase) || (!terminal && phase.equals("starting"))) {
                     continue;
                 }
@@ -118,6 +121,18 @@ final class Watcher {
         }
         out.flush();
         return s;
+    }
+
+    /** A job that pauses after its canary and was not resumed yet: its apply is the canary's. */
+    static boolean canaryFirst(Migrations.Snapshot s) {
+        JsonNode c = s.job().path("canary");
+        return c.path("pause_after_canary").asBoolean() && !c.path("resumed").asBoolean();
+    }
+
+    /** The phases this job has gone through, the current one last ("canary" for the apply before a pause). */
+    static java.util.List<String> phases(Migrations.Snapshot s) {
+        java.util.List<String> p = phases(s.status());
+        return canaryFirst(s) ? p.stream().map(x -> x.equals("apply") ? "canary" : x).distinct().toList() : p;
     }
 
     /** The phases a job in this status has gone through, the current one last. */

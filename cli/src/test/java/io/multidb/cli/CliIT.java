@@ -202,7 +202,7 @@ class CliIT {
                 .contains("canary:         the first 2 children by name (1 batch)")
                 .contains("verify:         SELECT count(*) = 0 FROM t WHERE w IS NOT NULL")
                 .contains("pause after:    yes\n").contains("on failure:     rollback_all");
-        assertThat(ok(rt.run("db", "list", "--schema", "can")).out()).contains("migrating (" + job + ")");
+        assertThat(ok(rt.run("db", "show", "can")).out()).contains("state:          migrating (" + job + ")");
         JsonNode asJson = Api.JSON.readTree(ok(rt.run("migrations", "show", "can", job, "--json")).out());
         assertThat(asJson.path("canary").path("count").asInt()).isEqualTo(2);
 
