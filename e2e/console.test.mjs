@@ -207,6 +207,92 @@ test("a read-only group token sees the family but no actions, and the API refuse
   assert.equal(other.status, 403, JSON.stringify(other.body));
 });
 
+test("a job paused after its canary shows Resume next to Abort, and Resume finishes it", async () => {
+  const page = await newPage();
+  await signIn(page, token);
+  await page.goto(`${base}/console/#/db/${parent}`, { waitUntil: "networkidle0" });
+  await page.waitForSelector("#canary");
+  await page.type("#canary", "3");
+  await page.type("#verify", "SELECT count(*) >= 0 FROM orders WHERE note IS NULL");
+  await page.click("#pause");
+  await shot(page, "09-migration-form-canary");
+  await openJobFromForm(page, "ALTER TABLE orders ADD COLUMN note TEXT");
+  await waitForStatus(page, ["paused", "failed", "rolled back"], 120_000);
+  assert.equal(await text(page, "h1 .badge"), "paused");
+  assert.deepEqual(await page.$$eval(".actions button", (b) => b.map((x) => x.textContent)), ["Resume", "Abort"]);
+  const canary = await text(page, "section.canary");
+  assert.ok(canary.includes("the first 3 children by name") && canary.includes("WHERE note IS NULL"), canary);
+  assert.ok((await text(page, ".paused-box")).includes("write-blocked"));
+  await page.waitForFunction(() => document.querySelector(".phases")?.textContent.includes("3 / 200children applied"));
+  // The diagram: the job waits in the polling loop; the little states on the way there count as passed.
+  assert.equal(await page.$eval(".diagram [aria-current=step]", (e) => e.dataset.state), "Look for a resume or an abort");
+  const passed = await page.$$eval(".diagram .node.visited", (n) => n.map((e) => e.dataset.state));
+  for (const s of ["Is there a canary?", "Apply to the canary children", "Pause after the canary?", "Paused after the canary"]) {
+    assert.ok(passed.includes(s), `${s} in ${JSON.stringify(passed)}`);
+  }
+  assert.ok(await page.$('.diagram [data-state="Wait before looking again"]'), "the polling loop is drawn");
+  await shot(page, "10-job-paused");
+  await (await page.$(".diagram")).screenshot({ path: path.join(SHOTS, "10-job-paused-diagram.png") });
+  // docs/console-paused.png: the top of the page, header to the diagram's paused loop.
+  const loop = await page.$eval('.diagram [data-state="Apply to the children"]', (e) => e.getBoundingClientRect().bottom + window.scrollY);
+  await page.screenshot({ path: path.join(SHOTS, "console-paused.png"), clip: { x: 0, y: 0, width: 1280, height: Math.ceil(loop + 30) } });
+
+  await page.click(".actions button:first-child");
+  await waitForStatus(page, ["succeeded", "failed", "rolled back"], 120_000);
+  assert.equal(await text(page, "h1 .badge"), "succeeded");
+  assert.ok((await text(page, "section.canary")).includes("yes (resumed)"));
+  assert.equal(await page.$eval(".diagram [aria-current=step]", (e) => e.dataset.state), "Migration succeeded");
+  await shot(page, "11-job-resumed");
+  await page.close();
+});
+
+test("a quarantined child shows its behind badge, and Repair behind children brings it forward", async () => {
+  const broken = `t042-${suffix}`; // still holds two orders of one customer (the failed migration above)
+  const page = await newPage();
+  await signIn(page, token);
+  await page.goto(`${base}/console/#/db/${parent}`, { waitUntil: "networkidle0" });
+  await page.waitForSelector("#policy");
+  await page.select("#policy", "quarantine");
+  await openJobFromForm(page, "CREATE UNIQUE INDEX orders_one_per_customer ON orders(customer)");
+  await waitForStatus(page, ["succeeded with quarantine", "succeeded", "failed", "rolled back"], 120_000);
+  assert.equal(await text(page, "h1 .badge"), "succeeded with quarantine");
+  await page.waitForSelector(".warn-box li");
+  const warning = await text(page, ".warn-box");
+  assert.ok(warning.includes("1 child left behind") && warning.includes(broken), warning);
+  assert.match(warning, /UNIQUE constraint failed: orders\.customer/);
+  assert.ok((await page.$$eval(".actions button", (b) => b.map((x) => x.textContent))).includes("Retry behind children"));
+  assert.equal(await page.$eval(".diagram [aria-current=step]", (e) => e.dataset.state), "Migration succeeded");
+  assert.ok(await page.$("[role=progressbar].done"), "shown as a success");
+  await shot(page, "12-job-quarantined");
+
+  // The family page marks the child behind; the badge opens to SQLite's error.
+  await page.goto(`${base}/console/#/db/${parent}`, { waitUntil: "networkidle0" });
+  await page.waitForSelector("#child-search");
+  await page.type("#child-search", "t04");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll('[data-table="children"] tbody tr').length === 10);
+  const row = `[data-table="children"] tbody tr:nth-child(3)`;
+  assert.ok((await text(page, `${row} td:first-child`)).startsWith("t042"));
+  assert.equal(await text(page, `${row} .badge.behind`), "behind");
+  assert.match(await page.$eval(`${row} summary`, (e) => e.title), /UNIQUE constraint failed/);
+  assert.equal((await page.$$('[data-table="children"] .badge.behind')).length, 1, "only the failed child is behind");
+  await page.click(`${row} summary`);
+  assert.match(await text(page, `${row} details .err`), /UNIQUE constraint failed/);
+  await shot(page, "13-behind-child");
+
+  // Fix its data, then repair: a repair job, followed on its page, brings it to the parent's version.
+  await sql(broken, ["DELETE FROM orders WHERE id = (SELECT max(id) FROM orders WHERE customer = 'same')"]);
+  await Promise.all([page.waitForFunction(() => location.hash.includes("/jobs/")), page.click("#repair-behind")]);
+  await waitForStatus(page, ["succeeded", "succeeded with quarantine", "failed", "rolled back"], 120_000);
+  assert.equal(await text(page, "h1 .badge"), "succeeded");
+  assert.ok((await text(page, "h1")).startsWith("Repair"));
+  assert.ok((await text(page, "section.repair-facts")).includes(broken));
+  await shot(page, "14-repair-succeeded");
+  const d = (await ok("GET", `/v1/organizations/${org}/databases/${broken}`)).database;
+  assert.equal(d.schema_status, "current", JSON.stringify(d));
+  await page.close();
+});
+
 test("the page logged no errors (no CSP violation, no failed script)", () => {
   assert.deepEqual(pageErrors, []);
 });

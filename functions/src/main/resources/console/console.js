@@ -5,7 +5,8 @@
   const TOKEN_KEY = "multidb.console.token";
   const POLL_MS = 1000;
   const PAGE = 50;
-  const FINAL = new Set(["succeeded", "failed", "rolled_back", "aborted"]);
+  const FINAL = new Set(["succeeded", "succeeded_with_quarantine", "failed", "rolled_back", "aborted"]);
+  const SUCCEEDED = new Set(["succeeded", "succeeded_with_quarantine"]);
   const main = document.getElementById("main");
   const who = document.getElementById("who");
   let session = null;
@@ -311,6 +312,14 @@
             ? `At the schema version of ${parent.Name} (${parent.schema_version}).`
             : `At schema version ${d.schema_version}; ${parent.Name} is at ${parent.schema_version}.`)));
       } catch (e) { /* the parent's line is a nicety */ }
+      if (d.schema_status === "behind" && d.behind) {
+        main.appendChild(h("div", { class: "card warn-box", role: "note" },
+          h("h2", {}, badge("behind"), " Left behind by a migration"),
+          h("p", {}, `Job `, link(`#/db/${enc(d.schema)}/jobs/${enc(d.behind.job_id)}`, d.behind.job_id),
+            ` failed here and left it at schema version ${d.behind.schema_version}; it keeps serving on that schema.`),
+          h("div", { class: "error-box" }, d.behind.error),
+          h("p", { class: "note" }, `Once the cause is fixed, "Repair behind children" on ${d.schema}'s page brings it forward.`)));
+      }
     }
     if (d.kind !== "schema") return;
     // Counting the children reads the whole family: the rest of the page does not wait for it.
@@ -326,8 +335,23 @@
     if (session.can_manage_migrations) main.appendChild(startForm(d));
     const childSearch = h("input", { id: "child-search", type: "search", autocomplete: "off", placeholder: "name prefix" });
     const childBox = h("div", {}, childTable(d.Name, ""));
+    const repairOut = h("div", { "aria-live": "polite" });
+    const repair = session.can_manage_migrations ? h("div", { class: "row repair" },
+      h("button", { type: "button", class: "secondary", id: "repair-behind", onclick: async (ev) => {
+        ev.target.disabled = true;
+        try {
+          const job = await api(control(`/databases/${enc(d.Name)}/drift/repair`), { method: "POST", body: { wait: 0 } });
+          location.hash = `#/db/${enc(d.Name)}/jobs/${enc(job.job_id)}`;
+        } catch (e) {
+          repairOut.replaceChildren(errorBox(e));
+          ev.target.disabled = false;
+        }
+      } }, "Repair behind children"),
+      h("span", { class: "note" }, "A repair job replays the migrations they lack on every child marked behind."),
+      repairOut) : null;
     main.appendChild(h("section", { class: "card", "aria-labelledby": "children-h" },
       h("h2", { id: "children-h" }, "Children (", h("span", { class: "children-count" }, "…"), ")"),
+      repair,
       h("form", { class: "row", role: "search", onsubmit: (ev) => {
         ev.preventDefault();
         childBox.replaceChildren(childTable(d.Name, childSearch.value.trim().toLowerCase()));
@@ -356,6 +380,16 @@
     return nav;
   }
 
+  /** A child's schema status: "current", or a "behind" badge that opens to the error and the job that left it. */
+  function schemaStatus(parent, c) {
+    if (c.schema_status !== "behind" || !c.behind) return h("span", { class: "note" }, c.schema_status || "—");
+    const b = c.behind;
+    return h("details", { class: "behind" },
+      h("summary", { title: b.error }, h("span", { class: "badge behind" }, "behind"), ` at v${b.schema_version}`),
+      h("div", { class: "err" }, b.error),
+      h("div", { class: "note" }, "Left behind by ", link(`#/db/${enc(parent)}/jobs/${enc(b.job_id)}`, `job ${b.job_id.slice(0, 8)}`)));
+  }
+
   function childTable(parent, search) {
     return pagedTable({
       caption: `Children of ${parent}`,
@@ -363,6 +397,7 @@
       columns: [
         { title: "Name", cell: (c) => link(`#/db/${enc(c.Name)}`, c.Name) },
         { title: "Schema version", num: true, cell: (c) => num(c.schema_version) },
+        { title: "Schema status", cell: (c) => schemaStatus(parent, c) },
         { title: "Size", num: true, cell: (c) => size(c.size_bytes) },
         { title: "Created", cell: (c) => when(c.created_at) },
       ],
@@ -381,7 +416,8 @@
       h("thead", {}, h("tr", {}, ["Status", "Versions", "SQL", "Started", "Duration", "Failed"].map((t) =>
         h("th", { scope: "col", class: t === "Failed" ? "num" : "" }, t)))),
       h("tbody", {}, jobs.map((j) => h("tr", {},
-        h("td", {}, link(`#/db/${enc(parent)}/jobs/${enc(j.job_id)}`, badge(j.status))),
+        h("td", {}, link(`#/db/${enc(parent)}/jobs/${enc(j.job_id)}`, badge(j.status)),
+          j.kind === "repair" ? h("span", {}, " ", badge("repair")) : null),
         h("td", { class: "mono" }, `${j.from_version} → ${j.to_version}`),
         h("td", { class: "sql-cell mono", title: j.sql }, j.sql),
         h("td", {}, when(j.created_at)),
@@ -393,6 +429,14 @@
     const sql = h("textarea", { id: "sql", name: "sql", required: true, spellcheck: "false",
       placeholder: "e.g. ALTER TABLE orders ADD COLUMN note TEXT;", "aria-describedby": "sql-help" });
     const conc = h("input", { id: "concurrency", type: "number", min: 1, max: 40, placeholder: "10", inputmode: "numeric" });
+    const canary = h("input", { id: "canary", type: "text", autocomplete: "off", placeholder: "e.g. 5, or acme,globex",
+      "aria-describedby": "canary-help" });
+    const verify = h("input", { id: "verify", type: "text", autocomplete: "off", spellcheck: "false", class: "mono wide",
+      placeholder: "e.g. SELECT count(*) > 0 FROM orders", "aria-describedby": "canary-help" });
+    const pause = h("input", { id: "pause", type: "checkbox" });
+    const policy = h("select", { id: "policy" },
+      h("option", { value: "rollback_all" }, "Roll every database back (default)"),
+      h("option", { value: "quarantine" }, "Quarantine: leave the failing children behind"));
     const out = h("div", { "aria-live": "polite" });
     const button = h("button", { type: "submit" }, "Start migration");
     const unlock = h("button", { type: "button", class: "secondary", onclick: async () => {
@@ -408,6 +452,11 @@
       try {
         const body = { sql: sql.value, wait: 0 };
         if (conc.value) body.max_concurrency = Number(conc.value);
+        const c = canary.value.trim();
+        if (c) body.canary = /^\d+$/.test(c) ? Number(c) : c.split(",").map((x) => x.trim()).filter(Boolean);
+        if (verify.value.trim()) body.verify = verify.value.trim();
+        if (pause.checked) body.pause_after_canary = true;
+        if (policy.value !== "rollback_all") body.on_child_failure = policy.value;
         const job = await api(control(`/databases/${enc(d.Name)}/migrations`), { method: "POST", body });
         location.hash = `#/db/${enc(d.Name)}/jobs/${enc(job.job_id)}`;
       } catch (e) {
@@ -420,9 +469,18 @@
     h("div", { class: "field" }, h("label", { for: "sql" }, "Migration SQL"), sql,
       h("span", { id: "sql-help", class: "note" }, `Runs on ${d.Name} and every one of its children, all or nothing: `
         + "first a dry-run on every database's real data (nothing changes if any fails), then the apply.")),
-    h("div", { class: "row" },
-      h("div", { class: "field" }, h("label", { for: "concurrency" }, "Batches at once (optional)"), conc),
-      button, unlock),
+    h("fieldset", { class: "rollout" }, h("legend", {}, "Rollout (optional)"),
+      h("div", { class: "row" },
+        h("div", { class: "field" }, h("label", { for: "canary" }, "Canary children"), canary),
+        h("div", { class: "field grow" }, h("label", { for: "verify" }, "Verify query on each canary child"), verify),
+        h("div", { class: "field check" }, h("label", { for: "pause" }, pause, " Pause after the canary"))),
+      h("p", { id: "canary-help", class: "note" }, "The canary (a number: the first children by name; or names) is "
+        + "migrated before the rest; the verify query must return true on each, else everything rolls back. A pause "
+        + "waits for Resume or Abort, the family write-blocked."),
+      h("div", { class: "row" },
+        h("div", { class: "field" }, h("label", { for: "policy" }, "When a child fails"), policy),
+        h("div", { class: "field" }, h("label", { for: "concurrency" }, "Batches at once"), conc))),
+    h("div", { class: "row" }, button, unlock),
     out);
   }
 
@@ -438,7 +496,7 @@
     const diagram = h("section", { class: "card diagram", "aria-labelledby": "diagram-h" });
     const failedBox = h("section", { class: "card", "aria-labelledby": "failed-h" });
     const filter = h("select", { id: "status-filter" },
-      ["all", "failed", "pending", "dry_run_ok", "dry_run_failed", "applied", "restored"].map((s) =>
+      ["all", "failed", "pending", "dry_run_ok", "dry_run_failed", "applied", "verify_failed", "restored"].map((s) =>
         h("option", { value: s }, s === "all" ? "every status" : s.replace(/_/g, " "))));
     let allTable = taskTable(parent, id, "all", "databases");
     const allBox = h("div", {}, allTable);
@@ -467,7 +525,7 @@
       drawHead(head, parent, s);
       drawProgress(progress, s);
       drawDiagram(diagram, s);
-      const failures = s.children.dry_run_failed + s.children.failed
+      const failures = s.children.dry_run_failed + s.children.failed + (s.children.verify_failed || 0)
         + (s.schema_database_status === "dry_run_failed" || s.schema_database_status === "failed" ? 1 : 0);
       if (failures && !failedTable) {
         failedTable = taskTable(parent, id, "failed", "failed");
@@ -492,34 +550,88 @@
   function drawHead(box, parent, s) {
     const actions = h("div", { class: "actions" });
     if (session.can_manage_migrations) {
+      if (s.status === "paused") {
+        actions.appendChild(h("button", { type: "button", onclick: () => act(parent, s.job_id, "resume") }, "Resume"));
+      }
       if (!FINAL.has(s.status) && !s.abort_requested) {
         actions.appendChild(h("button", { type: "button", class: "danger", onclick: () => act(parent, s.job_id, "abort") }, "Abort"));
       }
       if (s.status === "failed" || s.status === "rolled_back" || s.status === "aborted") {
         actions.appendChild(h("button", { type: "button", onclick: () => act(parent, s.job_id, "retry") }, "Retry"));
       }
+      if (s.status === "succeeded_with_quarantine") {
+        actions.appendChild(h("button", { type: "button", onclick: () => act(parent, s.job_id, "retry") }, "Retry behind children"));
+      }
     }
-    box.replaceChildren(
-      h("h1", {}, "Migration ", badge(s.status), s.abort_requested && !FINAL.has(s.status) ? h("span", { class: "note" }, " (abort requested)") : null),
+    const repair = s.kind === "repair";
+    box.replaceChildren(...[
+      h("h1", {}, repair ? "Repair " : "Migration ", badge(s.status),
+        s.abort_requested && !FINAL.has(s.status) ? h("span", { class: "note" }, " (abort requested)") : null),
       h("p", { class: "sub mono" }, s.job_id),
+      s.status === "paused" ? h("div", { class: "card paused-box", role: "status" },
+        h("h2", {}, "Paused after the canary"),
+        h("p", {}, `The canary children are migrated (version ${s.to_version}); the other children wait at version `
+          + `${s.from_version}, and the whole family is write-blocked until someone decides.`),
+        h("p", { class: "note" }, session.can_manage_migrations
+          ? "Resume: migrate every other child, then the schema database. Abort: restore the canary children."
+          : "Resuming or aborting takes the admin token.")) : null,
+      s.status === "succeeded_with_quarantine" ? quarantineBox(s) : null,
       h("div", { class: "card" },
         h("dl", { class: "facts" },
           fact("Schema database", link(`#/db/${enc(parent)}`, parent)),
-          fact("Versions", `${s.from_version} → ${s.to_version}`),
+          repair ? fact("Brings children to", `version ${s.to_version}`) : fact("Versions", `${s.from_version} → ${s.to_version}`),
           fact("Children", num(s.children_total)),
           fact("Started", when(s.created_at)),
           fact(s.finished_at ? "Took" : "Running for", duration(s.created_at, s.finished_at)),
-          fact("Batches", `${num(s.batches)} (${s.max_concurrency} at once)`)),
+          fact("Batches", `${num(s.batches)} (${s.max_concurrency} at once)`),
+          fact("When a child fails", s.on_child_failure === "quarantine" ? "quarantine it" : "roll everything back")),
+        s.canary ? canaryFacts(s.canary) : null,
+        s.repair ? repairFacts(parent, s.repair) : null,
         h("h3", {}, "SQL"), h("pre", {}, s.sql),
-        s.error ? h("div", {}, h("h3", {}, "Error"), h("div", { class: "error-box" }, s.error)) : null,
-        actions.childNodes.length ? h("div", { style: "margin-top:12px" }, actions) : null));
+        s.error && s.status !== "succeeded_with_quarantine"
+          ? h("div", {}, h("h3", {}, "Error"), h("div", { class: "error-box" }, s.error)) : null,
+        actions.childNodes.length ? h("div", { class: "actions-row" }, actions) : null),
+    ].filter(Boolean)); // replaceChildren would show a null as text
+  }
+
+  function canaryFacts(c) {
+    const who = c.count ? `the first ${num(c.count)} children by name` : c.children.join(", ");
+    return h("section", { class: "canary", "aria-labelledby": "canary-h" },
+      h("h3", { id: "canary-h" }, "Canary"),
+      h("dl", { class: "facts" },
+        fact("Children first", who),
+        fact("Canary batches", num(c.batches)),
+        fact("Pause after the canary", c.pause_after_canary ? (c.resumed ? "yes (resumed)" : "yes") : "no")),
+      c.verify ? h("div", {}, h("h3", {}, "Verify query (must return true on each)"), h("pre", {}, c.verify)) : null);
+  }
+
+  function repairFacts(parent, r) {
+    return h("section", { class: "repair-facts", "aria-labelledby": "repair-h" },
+      h("h3", { id: "repair-h" }, "Repair"),
+      h("dl", { class: "facts" },
+        fact("Children brought forward", `${num(r.child_count)}: ${r.children.join(", ")}${r.child_count > r.children.length ? ", …" : ""}`),
+        fact("Replays", r.replays.length ? h("span", {}, r.replays.map((x, i) => h("span", {}, i ? ", " : "",
+          `v${x.schema_version} (`, link(`#/db/${enc(parent)}/jobs/${enc(x.job_id)}`, x.job_id.slice(0, 8)), ")"))) : "—")));
+  }
+
+  /** A success with warnings: the children that failed stayed at the old version, each with SQLite's error. */
+  function quarantineBox(s) {
+    const shown = s.failed_children.slice(0, 20);
+    return h("div", { class: "card warn-box", role: "status" },
+      h("h2", {}, `Succeeded, ${num(s.failed_children.length)} ${s.failed_children.length === 1 ? "child" : "children"} left behind`),
+      h("p", {}, `The schema database and every other child are at version ${s.to_version}. These children failed and `
+        + `stay at version ${s.from_version}, marked behind; they keep serving on their old schema.`),
+      h("ul", { class: "behind-list" }, shown.map((f) => h("li", {},
+        link(`#/db/${enc(f.database)}`, f.database), ": ", h("span", { class: "mono err" }, f.error)))),
+      s.failed_children.length > shown.length ? h("p", { class: "note" }, `… and ${num(s.failed_children.length - shown.length)} more below.`) : null,
+      h("p", { class: "note" }, "Once their data is fixed, Retry behind children (or Repair behind children on the family's page) brings them forward."));
   }
 
   async function act(parent, id, what) {
     try {
       const job = await api(control(`/databases/${enc(parent)}/migrations/${enc(id)}/${what}`), { method: "POST" });
       if (what === "retry") location.hash = `#/db/${enc(parent)}/jobs/${enc(job.job_id)}`;
-      else { toast("Abort requested."); route(); }
+      else { toast(what === "resume" ? "Resumed: the other children follow." : "Abort requested."); route(); }
     } catch (e) {
       toast(e.message);
     }
@@ -528,7 +640,7 @@
   function drawProgress(box, s) {
     const c = s.children, total = s.children_total;
     const dryRun = total - c.pending;
-    const cls = s.status === "succeeded" ? "progress done" : FINAL.has(s.status) ? "progress bad" : "progress";
+    const cls = SUCCEEDED.has(s.status) ? "progress done" : FINAL.has(s.status) ? "progress bad" : "progress";
     const phase = (n, label, bad) => h("div", { class: `phase${bad && n ? " bad" : ""}` },
       h("div", { class: "n" }, typeof n === "number" ? num(n) : n), h("div", { class: "l" }, label));
     box.replaceChildren(
@@ -541,6 +653,7 @@
         phase(c.dry_run_failed, "failed the dry-run", true),
         phase(`${num(c.applied)} / ${num(total)}`, "children applied"),
         phase(c.failed, "failed to apply", true),
+        s.canary && s.canary.verify ? phase(c.verify_failed, "failed the verify query", true) : null,
         phase(c.restored, "restored"),
         h("div", { class: "phase" }, h("div", { class: "n" }, s.schema_database_status ? badge(s.schema_database_status) : "—"),
           h("div", { class: "l" }, "schema database"))),
@@ -553,10 +666,10 @@
       box.appendChild(h("p", {}, `Current step: ${s.step}`));
       return;
     }
-    const outcome = s.status === "succeeded" ? "ok" : FINAL.has(s.status) ? "bad" : "running";
+    const outcome = SUCCEEDED.has(s.status) ? "ok" : FINAL.has(s.status) ? "bad" : s.status === "paused" ? "paused" : "running";
     box.appendChild(window.Diagram.render(asl, s.visited, outcome));
     box.appendChild(h("div", { class: "legend" }, h("span", {}, "Blue: steps this job passed"),
-      h("span", {}, "Thick border: where it is (or ended)"), h("span", {}, "Dashed: on error")));
+      h("span", {}, "Thick border: where it is (or ended)"), h("span", {}, "Dashed: on error"), h("span", {}, "Dotted: paused, looking again")));
     box.appendChild(h("ol", { class: "sr-only" }, s.visited.map((n) => h("li", {}, n))));
   }
 

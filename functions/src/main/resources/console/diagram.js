@@ -1,6 +1,7 @@
 // The migration workflow as a graph, drawn from the real ASL file (served from the jar as
 // schema-migration.asl.json): one box per top-level state, ranked by longest path from StartAt, the happy path in
-// the middle column, failure handling beside it. Catch edges are dashed. No library: SVG built by hand.
+// the middle column, failure handling beside it. Catch edges are dashed; an edge back up (the paused job's polling
+// loop) is dotted and ignored by the ranking. No library: SVG built by hand.
 "use strict";
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
@@ -14,7 +15,57 @@
       for (const c of s.Choices || []) out.push({ from: name, to: c.Next, kind: "next" });
       for (const c of s.Catch || []) out.push({ from: name, to: c.Next, kind: "catch" });
     }
-    return out.filter((e) => states[e.to]);
+    return markBackEdges(states, out.filter((e) => states[e.to]));
+  }
+
+  /** Edges that close a cycle (found by a depth-first walk from every state): drawn, but not ranked. */
+  function markBackEdges(states, es) {
+    const from = {};
+    for (const e of es) (from[e.from] = from[e.from] || []).push(e);
+    const state = {}; // 1: on the walk's stack, 2: done
+    const visit = (n) => {
+      state[n] = 1;
+      for (const e of from[n] || []) {
+        if (state[e.to] === 1) e.back = true;
+        else if (!state[e.to]) visit(e.to);
+      }
+      state[n] = 2;
+    };
+    for (const n of Object.keys(states)) if (!state[n]) visit(n);
+    return es;
+  }
+
+  /**
+   * The states a job passed, with the Choice, Pass and Wait states between two reported ones filled in (the API
+   * names the Task and Map states it can tell from the job; the little ones between them are implied).
+   */
+  function complete(states, es, visited) {
+    const out = visited.slice(0, 1);
+    for (let i = 1; i < visited.length; i++) {
+      const a = visited[i - 1], b = visited[i];
+      if (!es.some((e) => e.from === a && e.to === b)) {
+        // Breadth-first from a to b through small states only.
+        const prev = { [a]: null };
+        const queue = [a];
+        while (queue.length && !(b in prev)) {
+          const n = queue.shift();
+          for (const e of es) {
+            if (e.from !== n || e.back || e.kind === "catch" || e.to in prev) continue;
+            const t = states[e.to] && states[e.to].Type;
+            if (e.to !== b && t !== "Choice" && t !== "Pass" && t !== "Wait") continue;
+            prev[e.to] = n;
+            queue.push(e.to);
+          }
+        }
+        if (b in prev) {
+          const between = [];
+          for (let n = prev[b]; n !== a && n !== null; n = prev[n]) between.unshift(n);
+          out.push(...between);
+        }
+      }
+      out.push(b);
+    }
+    return out;
   }
 
   function layout(asl) {
@@ -25,6 +76,7 @@
     for (let pass = 0; pass < Object.keys(states).length; pass++) {
       let changed = false;
       for (const e of es) {
+        if (e.back) continue;
         if (rank[e.from] !== undefined && (rank[e.to] === undefined || rank[e.to] < rank[e.from] + 1)) {
           rank[e.to] = rank[e.from] + 1;
           changed = true;
@@ -67,8 +119,9 @@
    * @param visited the state names the job passed through, in order; the last is where it is (or ended)
    * @param outcome "running", "ok" or "bad": how the current state is coloured
    */
-  function render(asl, visited, outcome) {
+  function render(asl, reported, outcome) {
     const g = layout(asl);
+    const visited = complete(g.states, g.es, reported);
     const current = visited[visited.length - 1];
     const seen = new Set(visited);
     const taken = new Set();
@@ -86,6 +139,13 @@
       const a = g.pos[e.from], b = g.pos[e.to];
       if (!a || !b) continue;
       const isTaken = taken.has(e.from + "\u0000" + e.to);
+      if (e.back) {
+        // Up from the top of the later state into the right side of the earlier one, beside the boxes between.
+        const x1 = a.x + W / 2, y1 = a.y, x2 = b.x + W, y2 = b.y + H / 2;
+        svg.appendChild(el("path", { class: "edge loop" + (isTaken ? " taken" : ""),
+          d: `M${x1},${y1} C${x1},${y2} ${x1},${y2} ${x2},${y2}`, "marker-end": `url(#${isTaken ? "arrow-taken" : "arrow"})` }));
+        continue;
+      }
       const x1 = a.x + W / 2 + (b.col - a.col) * 30, y1 = a.y + H, x2 = b.x + W / 2 + (a.col - b.col) * 30, y2 = b.y;
       const dy = Math.max(24, (y2 - y1) / 2);
       const cls = "edge " + (isTaken ? "taken" : e.kind === "catch" ? "catch" : "");
@@ -113,5 +173,5 @@
     return svg;
   }
 
-  window.Diagram = { render, layout };
+  window.Diagram = { render, layout, complete };
 })();

@@ -2,11 +2,15 @@ package io.multidb.cli;
 
 /**
  * A failure the user can act on: printed as one line ("multidb: ..."), never as a stack trace, and ending the
- * command with {@link #exitCode()}: 1 for a refused request or a failed migration, 2 for a usage error.
+ * command with {@link #exitCode()}: 1 for a refused request or a failed migration, 2 for a usage error. Two more
+ * codes end a command whose job did not simply succeed or fail, so scripts notice: 3 a job succeeded but left
+ * children behind (quarantine), 4 a job is paused after its canary and waits for a resume or an abort.
  */
 final class CliException extends RuntimeException {
     static final int FAILED = 1;
     static final int USAGE = 2;
+    static final int QUARANTINED = 3;
+    static final int PAUSED = 4;
 
     private final int exitCode;
     private final int httpStatus;

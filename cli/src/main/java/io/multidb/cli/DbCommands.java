@@ -95,12 +95,39 @@ final class DbCommands extends Container {
                 out().println(schema != null || group != null ? "no databases match" : "no databases yet: multidb db create NAME --group G");
             } else {
                 t.printPlain(out());
+                behindNotes(r.path("databases"), out());
             }
             return 0;
         }
     }
 
+    /** Under a listing: each behind child with the job that left it and why, and how to bring them forward. */
+    static void behindNotes(JsonNode databases, java.io.PrintWriter o) {
+        java.util.Map<String, java.util.List<String>> byParent = new java.util.TreeMap<>();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (JsonNode d : databases) {
+            JsonNode b = d.path("behind");
+            if (d.path("schema_status").asText().equals("behind") && b.isObject()) {
+                lines.add("  " + d.path("Name").asText() + " (left at version " + b.path("schema_version").asText()
+                        + " by job " + b.path("job_id").asText() + "): " + b.path("error").asText());
+                byParent.computeIfAbsent(d.path("schema").asText(), k -> new java.util.ArrayList<>()).add(d.path("Name").asText());
+            }
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        o.println();
+        o.println(lines.size() + " behind " + (lines.size() == 1 ? "child" : "children") + " (a migration failed on them; "
+                + "they serve on their old schema):");
+        lines.forEach(o::println);
+        byParent.keySet().forEach(p -> o.println("  once fixed, bring them forward: multidb drift repair " + p));
+    }
+
     static String state(JsonNode d) {
+        if (d.path("schema_status").asText().equals("behind")) {
+            return "behind (at v" + d.path("behind").path("schema_version").asText() + ")"
+                    + (d.path("migration_job").isTextual() ? ", migrating" : "");
+        }
         if (d.path("migration_job").isTextual()) {
             return "migrating (" + d.path("migration_job").asText() + ")";
         }
@@ -145,6 +172,17 @@ final class DbCommands extends Container {
                 o.println("parent:         " + d.path("schema").asText());
             }
             o.println("schema version: " + d.path("schema_version").asText());
+            if (d.path("schema_status").isTextual()) {
+                JsonNode b = d.path("behind");
+                o.println("schema status:  " + (b.isObject() ? "behind: job " + b.path("job_id").asText()
+                        + " failed here and left it at version " + b.path("schema_version").asText()
+                        : d.path("schema_status").asText()));
+                if (b.isObject()) {
+                    o.println("  error:        " + b.path("error").asText());
+                    o.println("  once fixed:   multidb drift repair " + d.path("schema").asText() + " --children "
+                            + d.path("Name").asText());
+                }
+            }
             if (schema) {
                 o.println("children:       " + shown.path("children").asInt());
             }

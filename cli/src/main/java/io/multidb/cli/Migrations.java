@@ -39,11 +39,75 @@ final class Migrations {
 
     /** Starts a job and returns its view at once (wait 0: the client polls with its own bar). */
     JsonNode start(String parent, String sql, Integer maxConcurrency) {
+        return start(parent, sql, maxConcurrency, Rollout.NONE);
+    }
+
+    JsonNode start(String parent, String sql, Integer maxConcurrency, Rollout rollout) {
         ObjectNode body = Api.object().put("sql", sql).put("wait", 0);
         if (maxConcurrency != null) {
             body.put("max_concurrency", maxConcurrency);
         }
+        rollout.addTo(body);
         return api.post(base(parent), body);
+    }
+
+    /**
+     * How a job rolls out (the API's canary, verify, pause_after_canary, on_child_failure); nulls are left out so the
+     * server's defaults apply.
+     *
+     * @param canaryCount the first this many children by name are the canary (or null)
+     * @param canaryNames these children are the canary (or null)
+     */
+    record Rollout(Integer canaryCount, java.util.List<String> canaryNames, String verify, boolean pauseAfterCanary,
+                   String onChildFailure) {
+        static final Rollout NONE = new Rollout(null, null, null, false, null);
+        static final java.util.List<String> POLICIES = java.util.List.of("rollback_all", "quarantine");
+
+        /** {@code --canary 5} or {@code --canary a,b}. */
+        static Rollout parse(String canary, String verify, boolean pause, String policy) {
+            Integer count = null;
+            java.util.List<String> names = null;
+            if (canary != null) {
+                String c = canary.strip();
+                if (c.matches("\\d+")) {
+                    count = Integer.parseInt(c);
+                    if (count < 1) {
+                        throw CliException.usage("--canary takes a number of children (1 or more) or child names: a,b");
+                    }
+                } else {
+                    names = java.util.Arrays.stream(c.split(",")).map(String::strip).filter(n -> !n.isEmpty()).toList();
+                    if (names.isEmpty()) {
+                        throw CliException.usage("--canary takes a number of children or a comma-separated list of child names");
+                    }
+                }
+            }
+            if ((verify != null || pause) && canary == null) {
+                throw CliException.usage((verify != null ? "--verify" : "--pause-after-canary")
+                        + " applies to the canary children: give --canary N or --canary a,b too");
+            }
+            if (policy != null && !POLICIES.contains(policy)) {
+                throw CliException.usage("--on-child-failure takes rollback_all (the default) or quarantine, not '" + policy + "'");
+            }
+            return new Rollout(count, names, verify, pause, policy);
+        }
+
+        void addTo(ObjectNode body) {
+            if (canaryCount != null) {
+                body.put("canary", canaryCount);
+            } else if (canaryNames != null) {
+                ArrayNode a = body.putArray("canary");
+                canaryNames.forEach(a::add);
+            }
+            if (verify != null) {
+                body.put("verify", verify);
+            }
+            if (pauseAfterCanary) {
+                body.put("pause_after_canary", true);
+            }
+            if (onChildFailure != null) {
+                body.put("on_child_failure", onChildFailure);
+            }
+        }
     }
 
     JsonNode list(String parent) {
@@ -52,6 +116,26 @@ final class Migrations {
 
     JsonNode retry(String parent, String id) {
         return api.post(base(parent) + "/" + Api.enc(id) + "/retry", null);
+    }
+
+    JsonNode resume(String parent, String id) {
+        return api.post(base(parent) + "/" + Api.enc(id) + "/resume", null);
+    }
+
+    /** {@code POST .../drift/repair}: a repair job over the given children (null: every behind child). */
+    JsonNode repair(String parent, java.util.List<String> children, String onChildFailure, Integer maxConcurrency) {
+        ObjectNode body = Api.object().put("wait", 0);
+        if (children != null && !children.isEmpty()) {
+            ArrayNode a = body.putArray("children");
+            children.forEach(a::add);
+        }
+        if (onChildFailure != null) {
+            body.put("on_child_failure", onChildFailure);
+        }
+        if (maxConcurrency != null) {
+            body.put("max_concurrency", maxConcurrency);
+        }
+        return api.post(api.org("/databases/" + Api.enc(parent) + "/drift/repair"), body);
     }
 
     JsonNode abort(String parent, String id) {
@@ -93,6 +177,15 @@ final class Migrations {
             return isRunning(status());
         }
 
+        boolean paused() {
+            return status().equals("paused");
+        }
+
+        /** "migration" or "repair" (a job that brings behind children forward). */
+        String kind() {
+            return job.path("kind").asText("migration");
+        }
+
         /** Server time from creation to the end (or null while running). */
         Duration took() {
             Instant a = instant(job.path("created_at"));
@@ -103,7 +196,7 @@ final class Migrations {
 
     static boolean isRunning(String status) {
         return switch (status) {
-            case "pending", "dry_running", "applying", "rolling_back" -> true;
+            case "pending", "dry_running", "applying", "paused", "rolling_back" -> true;
             default -> false;
         };
     }
@@ -120,7 +213,8 @@ final class Migrations {
     }
 
     /** Children of the job by task status (the schema database itself is not counted). */
-    record Counts(int total, int pending, int dryRunOk, int dryRunFailed, int applied, int failed, int restored) {
+    record Counts(int total, int pending, int dryRunOk, int dryRunFailed, int applied, int failed, int verifyFailed,
+                  int restored) {
         static Counts of(JsonNode job) {
             String parent = job.path("schema_database").asText();
             int total = 0;
@@ -129,6 +223,7 @@ final class Migrations {
             int dryFailed = 0;
             int applied = 0;
             int failed = 0;
+            int verifyFailed = 0;
             int restored = 0;
             for (JsonNode t : job.path("progress")) {
                 if (t.path("database").asText().equals(parent)) {
@@ -141,12 +236,13 @@ final class Migrations {
                     case "dry_run_failed" -> dryFailed++;
                     case "applied" -> applied++;
                     case "failed" -> failed++;
+                    case "verify_failed" -> verifyFailed++;
                     case "restored" -> restored++;
                     default -> {
                     }
                 }
             }
-            return new Counts(total, pending, ok, dryFailed, applied, failed, restored);
+            return new Counts(total, pending, ok, dryFailed, applied, failed, verifyFailed, restored);
         }
     }
 
@@ -156,10 +252,12 @@ final class Migrations {
             return switch (status) {
                 case "pending" -> new Phase("starting", 0, 0, 0); // the children are still being listed
                 case "dry_running" -> new Phase("dry-run", c.total() - c.pending(), c.dryRunFailed(), c.total());
-                case "applying" -> new Phase("apply", c.applied() + c.failed() + c.restored(), c.failed(), c.total());
+                case "applying" -> new Phase("apply", c.applied() + c.failed() + c.verifyFailed() + c.restored(),
+                        c.failed() + c.verifyFailed(), c.total());
+                case "paused" -> new Phase("paused", c.applied(), c.failed() + c.verifyFailed(), c.total());
                 case "rolling_back" -> new Phase("rollback", c.restored(), 0, c.restored() + c.applied());
-                default -> new Phase(status.replace('_', ' '), c.total() - c.pending(), c.dryRunFailed() + c.failed(),
-                        c.total());
+                default -> new Phase(status.replace('_', ' '), c.total() - c.pending(),
+                        c.dryRunFailed() + c.failed() + c.verifyFailed(), c.total());
             };
         }
     }

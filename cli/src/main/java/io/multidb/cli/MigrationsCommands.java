@@ -7,7 +7,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "migrations", description = "Migration jobs of a schema database.",
         subcommands = {MigrationsCommands.List.class, MigrationsCommands.Show.class, MigrationsCommands.Watch.class,
-                MigrationsCommands.Retry.class, MigrationsCommands.Abort.class, MigrationsCommands.Unlock.class},
+                MigrationsCommands.Resume.class, MigrationsCommands.Retry.class, MigrationsCommands.Abort.class,
+                MigrationsCommands.Unlock.class},
         footer = {"", "Example:", "  multidb migrations list app", "  multidb migrations watch app"})
 final class MigrationsCommands extends Container {
 
@@ -36,7 +37,7 @@ final class MigrationsCommands extends Container {
         Migrations.Snapshot s = w.follow(parent, id, justStarted);
         if (json) {
             cmd.printJson(s.job());
-            return s.status().equals("succeeded") || s.running() ? 0 : CliException.FAILED;
+            return Watcher.exitCode(s.status());
         }
         return Watcher.summary(s, parent, cmd.out());
     }
@@ -58,8 +59,9 @@ final class MigrationsCommands extends Container {
                 return 0;
             }
             out().println(parent + " is at schema version " + r.path("schema_version").asText());
-            Table t = Table.of("JOB", "STATUS", "VERSION", "FAILED", "CREATED", "FINISHED");
-            r.path("migrations").forEach(j -> t.row(j.path("job_id").asText(), j.path("status").asText(),
+            Table t = Table.of("JOB", "KIND", "STATUS", "VERSION", "FAILED", "CREATED", "FINISHED");
+            r.path("migrations").forEach(j -> t.row(j.path("job_id").asText(), j.path("kind").asText("migration"),
+                    j.path("status").asText(),
                     j.path("from_version").asText() + " → " + j.path("to_version").asText(),
                     j.path("failed_children").size(), j.path("created_at").asText(),
                     j.path("finished_at").isTextual() ? j.path("finished_at").asText() : "-"));
@@ -95,12 +97,20 @@ final class MigrationsCommands extends Container {
             JsonNode j = s.job();
             Migrations.Counts c = s.counts();
             var o = out();
-            o.println("job:            " + s.id());
+            o.println("job:            " + s.id() + (s.kind().equals("repair") ? " (a repair)" : ""));
             o.println("status:         " + s.status());
+            if (j.path("paused").isTextual()) {
+                o.println("paused:         " + j.path("paused").asText());
+                o.println("                go on: multidb migrations resume " + parent + " " + s.id()
+                        + "; roll back: multidb migrations abort " + parent + " " + s.id());
+            }
             o.println("schema version: " + j.path("from_version").asText() + " → " + j.path("to_version").asText());
             o.println("children:       " + c.total() + " (pending " + c.pending() + ", dry-run ok " + c.dryRunOk()
                     + ", dry-run failed " + c.dryRunFailed() + ", applied " + c.applied() + ", failed " + c.failed()
+                    + (c.verifyFailed() > 0 ? ", verify failed " + c.verifyFailed() : "")
                     + ", restored " + c.restored() + ")");
+            o.println("on failure:     " + policy(j.path("on_child_failure").asText("rollback_all")));
+            rollout(j, o);
             o.println("created:        " + j.path("created_at").asText());
             o.println("finished:       " + (j.path("finished_at").isTextual() ? j.path("finished_at").asText()
                     + (s.took() != null ? " (" + Watcher.seconds(s.took()) + ")" : "") : "-"));
@@ -109,12 +119,79 @@ final class MigrationsCommands extends Container {
             }
             JsonNode failed = j.path("failed_children");
             if (failed.size() > 0) {
-                o.println("failed children:");
+                o.println(s.status().equals("succeeded_with_quarantine") ? "behind children (failed, left at version "
+                        + j.path("from_version").asText() + "):" : "failed children:");
                 failed.forEach(f -> o.println("  " + f.path("database").asText() + ": " + f.path("error").asText()));
             }
             o.println("sql:");
             j.path("sql").asText().lines().forEach(l -> o.println("  " + l));
             return 0;
+        }
+    }
+
+    static String policy(String wire) {
+        return switch (wire) {
+            case "quarantine" -> "quarantine (children that fail stay behind at the old version; the rest go on)";
+            case "rollback_all" -> "rollback_all (any failure rolls every database back)";
+            default -> wire;
+        };
+    }
+
+    /** The canary and the repair of a job, as `migrations show` prints them. */
+    static void rollout(JsonNode j, java.io.PrintWriter o) {
+        JsonNode c = j.path("canary");
+        if (c.isObject()) {
+            String who = c.has("count") ? "the first " + c.path("count").asInt() + " children by name"
+                    : String.join(", ", names(c.path("children")));
+            o.println("canary:         " + who + " (" + c.path("batches").asInt() + " "
+                    + (c.path("batches").asInt() == 1 ? "batch" : "batches") + ")");
+            if (c.path("verify").isTextual()) {
+                o.println("verify:         " + c.path("verify").asText());
+            }
+            o.println("pause after:    " + (c.path("pause_after_canary").asBoolean()
+                    ? "yes" + (c.path("resumed").asBoolean() ? " (resumed)" : "") : "no"));
+        }
+        JsonNode r = j.path("repair");
+        if (r.isObject()) {
+            java.util.List<String> kids = names(r.path("children"));
+            int n = r.path("child_count").asInt(kids.size());
+            o.println("repairs:        " + n + " " + (n == 1 ? "child" : "children") + ": " + String.join(", ", kids)
+                    + (n > kids.size() ? ", …" : ""));
+            java.util.List<String> steps = new java.util.ArrayList<>();
+            r.path("replays").forEach(st -> steps.add("version " + st.path("schema_version").asText() + " (job "
+                    + st.path("job_id").asText() + ")"));
+            o.println("replays:        " + (steps.isEmpty() ? "-" : String.join(", ", steps)));
+        }
+    }
+
+    static java.util.List<String> names(JsonNode array) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.isTextual() ? n.asText() : n.path("database").asText()));
+        return out;
+    }
+
+    @Command(name = "resume",
+            description = {"Let a job paused after its canary go on to every other child, and follow it.",
+                    "The server refuses (409) a job that is not paused."},
+            footer = {"", "Example:", "  multidb migrations resume app 01jb2k3m4n5p6q7r8s9t"})
+    static final class Resume extends Base {
+        @Parameters(index = "0", paramLabel = "PARENT")
+        String parent;
+
+        @Parameters(index = "1", paramLabel = "JOB")
+        String job;
+
+        @Option(names = "--no-wait", description = "resume it and return without following it")
+        boolean noWait;
+
+        @Option(names = "--json", description = "print the job's JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Migrations m = new Migrations(api());
+            m.resume(parent, job);
+            return followOrPrint(this, m, parent, job, noWait, json, "resumed migration " + job + " on " + parent, false);
         }
     }
 
@@ -160,7 +237,8 @@ final class MigrationsCommands extends Container {
     }
 
     @Command(name = "retry",
-            description = "Run a failed or rolled-back job's SQL again as a new job, and follow it.",
+            description = {"Run a failed or rolled-back job's SQL again as a new job, and follow it.",
+                    "On a job that succeeded with quarantine: a repair job that brings its behind children forward."},
             footer = {"", "Example:", "  multidb migrations retry app 01jb2k3m4n5p6q7r8s9t"})
     static final class Retry extends Base {
         @Parameters(index = "0", paramLabel = "PARENT")
@@ -178,8 +256,10 @@ final class MigrationsCommands extends Container {
         @Override
         public Integer call() {
             Migrations m = new Migrations(api());
-            String id = m.retry(parent, job).path("job_id").asText();
-            return followOrPrint(this, m, parent, id, noWait, json, "retrying " + job + " as migration " + id);
+            JsonNode started = m.retry(parent, job);
+            String id = started.path("job_id").asText();
+            String as = started.path("kind").asText().equals("repair") ? "repair" : "migration";
+            return followOrPrint(this, m, parent, id, noWait, json, "retrying " + job + " as " + as + " " + id);
         }
     }
 

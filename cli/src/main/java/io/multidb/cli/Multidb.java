@@ -12,17 +12,18 @@ import picocli.CommandLine.Spec;
  * {@code multidb}: the command-line client. It speaks the HTTP API only (control plane under
  * {@code /v1/organizations/{org}}, SQL over libSQL's HTTP protocol, the migration job views), so it works the same
  * against the local runtime and an AWS deployment. Exit codes: 0 ok, 1 a refused request or a failed migration,
- * 2 a usage error.
+ * 2 a usage error, 3 a job succeeded with children left behind (quarantine), 4 a job paused after its canary.
  */
 @Command(name = "multidb", mixinStandardHelpOptions = true, version = "multidb 0.1.0",
         usageHelpAutoWidth = true,
-        description = "One schema, many SQLite databases: groups, databases, tokens, an SQL shell and migrations.",
+        description = "One schema, many SQLite databases: groups, databases, tokens, an SQL shell, migrations and drift.",
         subcommands = {AuthCommands.class, GroupCommands.class, DbCommands.class, MigrateCommand.class,
-                MigrationsCommands.class, CommandLine.HelpCommand.class},
+                MigrationsCommands.class, DriftCommands.class, CommandLine.HelpCommand.class},
         footer = {"", "Connection: --url / MULTIDB_URL (default http://127.0.0.1:8080), --token / MULTIDB_TOKEN "
                 + "(default: the local runtime's admin token in --data-dir, ./.multidb), --org / MULTIDB_ORG "
                 + "(default local).",
-                "Exit codes: 0 ok, 1 refused request or failed migration, 2 usage error.",
+                "Exit codes: 0 ok, 1 refused request or failed migration, 2 usage error, 3 succeeded but children "
+                + "stayed behind (quarantine), 4 paused after the canary (resume or abort it).",
                 "", "Example (the five-minute walk-through):",
                 "  multidb group create default",
                 "  multidb db create app --group default --type schema",

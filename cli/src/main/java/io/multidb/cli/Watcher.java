@@ -79,11 +79,19 @@ final class Watcher {
             if (first && !started && !s.running()) {
                 break; // ended before the first look: only the summary to show
             }
-            first = false;
             Migrations.Phase p = Migrations.Phase.of(s.status(), s.counts());
+            if (canaryFirst(s) && p.name().equals("apply")) {
+                p = new Migrations.Phase("canary", p.done(), p.failed(), p.total());
+            }
             long now = nanos.getAsLong();
+            if (first && !started) {
+                // Only watched: the phases it passed before this look are not redrawn as if they had just ended.
+                java.util.List<String> before = phases(s);
+                seen.addAll(before.subList(0, before.size() - 1));
+            }
+            first = false;
             // Every phase the job has gone through, also one that began and ended between two looks.
-            for (String phase : phases(s.status())) {
+            for (String phase : phases(s)) {
                 if (seen.contains(phase) || (!terminal && phase.equals("starting"))) {
                     continue;
                 }
@@ -91,15 +99,15 @@ final class Watcher {
                     out.print("\r\033[K");
                     out.println(phaseDone(current, now - phaseStart));
                 } else if (!terminal) {
-                    out.println("migration " + id + ": " + phase + " (" + s.counts().total() + " children)");
+                    out.println(s.kind() + " " + id + ": " + phase + " (" + s.counts().total() + " children)");
                 }
                 seen.add(phase);
                 current = phase;
                 phaseStart = now;
                 phaseDoneAtStart = phase.equals(p.name()) ? p.done() : 0;
             }
-            if (!s.running()) {
-                break;
+            if (!s.running() || s.paused()) {
+                break; // a paused job waits for a person: the summary says how to go on
             }
             if (terminal) {
                 out.print("\r" + bar(p, now - start, now - phaseStart, p.done() - phaseDoneAtStart) + "\033[K");
@@ -115,12 +123,25 @@ final class Watcher {
         return s;
     }
 
+    /** A job that pauses after its canary and was not resumed yet: its apply is the canary's. */
+    static boolean canaryFirst(Migrations.Snapshot s) {
+        JsonNode c = s.job().path("canary");
+        return c.path("pause_after_canary").asBoolean() && !c.path("resumed").asBoolean();
+    }
+
+    /** The phases this job has gone through, the current one last ("canary" for the apply before a pause). */
+    static java.util.List<String> phases(Migrations.Snapshot s) {
+        java.util.List<String> p = phases(s.status());
+        return canaryFirst(s) ? p.stream().map(x -> x.equals("apply") ? "canary" : x).distinct().toList() : p;
+    }
+
     /** The phases a job in this status has gone through, the current one last. */
     static java.util.List<String> phases(String status) {
         return switch (status) {
             case "pending" -> java.util.List.of("starting");
             case "dry_running", "failed" -> java.util.List.of("starting", "dry-run");
-            case "applying", "succeeded" -> java.util.List.of("starting", "dry-run", "apply");
+            case "paused" -> java.util.List.of("starting", "dry-run", "canary");
+            case "applying", "succeeded", "succeeded_with_quarantine" -> java.util.List.of("starting", "dry-run", "apply");
             case "rolling_back", "rolled_back" -> java.util.List.of("starting", "dry-run", "apply", "rollback");
             default -> java.util.List.of("starting");
         };
@@ -152,51 +173,99 @@ final class Watcher {
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
-    /** The end: status, versions, time, failed children with their SQLite errors. Returns the exit code. */
+    /**
+     * The end (or the pause): status, versions, time, failed or behind children with their SQLite errors. Returns the
+     * exit code: 0 succeeded (or still running), 1 did not succeed, 3 succeeded with children left behind, 4 paused.
+     */
     static int summary(Migrations.Snapshot s, String parent, PrintWriter out) {
         JsonNode job = s.job();
         String status = s.status();
+        String what = s.kind().equals("repair") ? "repair" : "migration";
         long from = job.path("from_version").asLong();
         long to = job.path("to_version").asLong();
         Duration took = s.took();
         String time = took == null ? "" : " in " + seconds(took);
         int children = s.counts().total();
+        JsonNode failed = job.path("failed_children");
         if (status.equals("succeeded")) {
-            out.println("migration " + s.id() + " succeeded" + time + ": version " + from + " → " + to + " on "
-                    + parent + " and " + children + " " + (children == 1 ? "child" : "children"));
+            out.println(what + " " + s.id() + " succeeded" + time + ": " + (what.equals("repair")
+                    ? children + " " + plural(children) + " brought to version " + to + " (" + parent + "'s)"
+                    : "version " + from + " → " + to + " on " + parent + " and " + children + " " + plural(children)));
             return 0;
         }
+        if (status.equals("succeeded_with_quarantine")) {
+            int behind = failed.size();
+            out.println(what + " " + s.id() + " succeeded with quarantine" + time + ": version " + to + " on " + parent
+                    + " and " + (children - behind) + " of " + children + " " + plural(children));
+            out.println("  warning: " + behind + " " + plural(behind) + " failed and stayed behind at their old version "
+                    + "(they keep serving on their old schema):");
+            listChildren(failed, out);
+            out.println("  once the cause is fixed, bring them forward with either:");
+            out.println("    multidb migrations retry " + parent + " " + s.id());
+            out.println("    multidb drift repair " + parent);
+            return CliException.QUARANTINED;
+        }
+        if (s.paused()) {
+            JsonNode canary = job.path("canary");
+            int applied = s.counts().applied();
+            out.println(what + " " + s.id() + " is paused after its canary");
+            out.println("  " + applied + " canary " + plural(applied) + " at version " + to
+                    + (canary.path("verify").isTextual() ? " (the verify query held on each)" : "") + "; "
+                    + (children - applied) + " " + plural(children - applied) + (children - applied == 1 ? " waits" : " wait")
+                    + " at version " + from);
+            out.println("  the family stays write-blocked until you decide:");
+            out.println("    go on:     multidb migrations resume " + parent + " " + s.id());
+            out.println("    roll back: multidb migrations abort " + parent + " " + s.id());
+            return CliException.PAUSED;
+        }
         if (Migrations.isRunning(status)) {
-            out.println("migration " + s.id() + " is still " + status + ": follow it with `multidb migrations watch "
+            out.println(what + " " + s.id() + " is still " + status + ": follow it with `multidb migrations watch "
                     + parent + " " + s.id() + "`");
             return 0;
         }
-        out.println("migration " + s.id() + " " + status + time + ": version stays " + from + " (not " + to + ")");
+        out.println(what + " " + s.id() + " " + status + time + ": version stays " + from + " (not " + to + ")");
         out.println("  " + describeOutcome(status));
-        JsonNode failed = job.path("failed_children");
-        if (job.path("error").isTextual() && failed.isEmpty()) { // else it repeats the children's errors
-            out.println("  error: " + job.path("error").asText());
+        if (job.path("error").isTextual() && (failed.isEmpty() || job.path("error").asText().contains("canary"))) {
+            out.println("  error: " + job.path("error").asText()); // else it repeats the children's errors
         }
         if (failed.size() > 0) {
             out.println("  failed children (" + failed.size() + "):");
-            int shown = 0;
-            for (JsonNode f : failed) {
-                if (shown++ == MAX_FAILED_SHOWN) {
-                    out.println("    … and " + (failed.size() - MAX_FAILED_SHOWN) + " more (--json lists them all)");
-                    break;
-                }
-                out.println("    " + f.path("database").asText() + ": " + f.path("error").asText());
-            }
+            listChildren(failed, out);
         }
         out.println("  once the cause is fixed: multidb migrations retry " + parent + " " + s.id());
         return CliException.FAILED;
     }
 
+    private static void listChildren(JsonNode failed, PrintWriter out) {
+        int shown = 0;
+        for (JsonNode f : failed) {
+            if (shown++ == MAX_FAILED_SHOWN) {
+                out.println("    … and " + (failed.size() - MAX_FAILED_SHOWN) + " more (--json lists them all)");
+                break;
+            }
+            out.println("    " + f.path("database").asText() + ": " + f.path("error").asText());
+        }
+    }
+
+    private static String plural(int n) {
+        return n == 1 ? "child" : "children";
+    }
+
+    /** The exit code of a job's status, as {@link #summary} returns it (for --json, which prints no summary). */
+    static int exitCode(String status) {
+        return switch (status) {
+            case "succeeded" -> 0;
+            case "succeeded_with_quarantine" -> CliException.QUARANTINED;
+            case "paused" -> CliException.PAUSED;
+            default -> Migrations.isRunning(status) ? 0 : CliException.FAILED;
+        };
+    }
+
     private static String describeOutcome(String status) {
         return switch (status) {
             case "failed" -> "the dry-run found a problem and nothing changed anywhere";
-            case "rolled_back" -> "a child failed after the dry-run; every changed child was restored";
-            case "aborted" -> "stopped on request before the parent changed";
+            case "rolled_back" -> "a child failed after the dry-run (or a canary's check); every changed child was restored";
+            case "aborted" -> "stopped on request before the parent changed; every changed child was restored";
             default -> "no database was changed";
         };
     }

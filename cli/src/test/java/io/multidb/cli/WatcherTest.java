@@ -49,6 +49,65 @@ class WatcherTest {
     }
 
     @Test
+    void aQuarantinedJobIsASuccessWithAWarningListingTheBehindChildrenAndExits3() throws Exception {
+        JsonNode job = json("{'job_id':'j2','status':'succeeded_with_quarantine','schema_database':'app','from_version':0,"
+                + "'to_version':1,'error':'3 children quarantined','created_at':'2026-01-01T00:00:00Z',"
+                + "'finished_at':'2026-01-01T00:00:01Z','kind':'migration','on_child_failure':'quarantine',"
+                + "'failed_children':[{'database':'c010','error':'UNIQUE constraint failed: t.email'}],"
+                + "'progress':[{'database':'c010','status':'failed'},{'database':'c011','status':'applied'}]}");
+        StringWriter s = new StringWriter();
+        int code = Watcher.summary(new Migrations.Snapshot(job, Migrations.Counts.of(job), 1), "app", new PrintWriter(s));
+        assertThat(code).isEqualTo(3).isEqualTo(Watcher.exitCode("succeeded_with_quarantine"));
+        assertThat(s.toString()).contains("migration j2 succeeded with quarantine in 1.0 s: version 1 on app and 1 of 2 children")
+                .contains("warning: 1 child failed and stayed behind").contains("c010: UNIQUE constraint failed: t.email")
+                .contains("multidb migrations retry app j2").contains("multidb drift repair app");
+    }
+
+    @Test
+    void aPausedJobSaysHowToResumeOrAbortAndExits4() throws Exception {
+        JsonNode job = json("{'job_id':'j3','status':'paused','schema_database':'app','from_version':0,'to_version':1,"
+                + "'error':null,'created_at':'2026-01-01T00:00:00Z','finished_at':null,'failed_children':[],"
+                + "'canary':{'count':2,'verify':'SELECT 1','pause_after_canary':true,'batches':1,'resumed':false},"
+                + "'progress':[{'database':'a','status':'applied'},{'database':'b','status':'applied'},"
+                + "{'database':'c','status':'dry_run_ok'}]}");
+        StringWriter s = new StringWriter();
+        Migrations.Snapshot snap = new Migrations.Snapshot(job, Migrations.Counts.of(job), 1);
+        assertThat(snap.running()).isTrue();
+        assertThat(Watcher.summary(snap, "app", new PrintWriter(s))).isEqualTo(4);
+        assertThat(s.toString()).contains("migration j3 is paused after its canary\n"
+                + "  2 canary children at version 1 (the verify query held on each); 1 child waits at version 0")
+                .contains("multidb migrations resume app j3").contains("multidb migrations abort app j3");
+        assertThat(Watcher.phases("paused")).endsWith("canary");
+        assertThat(Migrations.Phase.of("paused", snap.counts())).isEqualTo(new Migrations.Phase("paused", 2, 0, 3));
+    }
+
+    @Test
+    void verifyFailuresCountAsFailures() throws Exception {
+        JsonNode job = json("{'schema_database':'app','progress':[{'database':'a','status':'verify_failed'},"
+                + "{'database':'b','status':'applied'}]}");
+        Migrations.Counts c = Migrations.Counts.of(job);
+        assertThat(c.verifyFailed()).isEqualTo(1);
+        assertThat(Migrations.Phase.of("applying", c)).isEqualTo(new Migrations.Phase("apply", 2, 1, 2));
+    }
+
+    @Test
+    void rolloutOptionsBecomeTheApisFields() {
+        var body = Api.object();
+        Migrations.Rollout.parse("3", "SELECT 1", true, "quarantine").addTo(body);
+        assertThat(body.toString()).isEqualTo(
+                "{\"canary\":3,\"verify\":\"SELECT 1\",\"pause_after_canary\":true,\"on_child_failure\":\"quarantine\"}");
+        var named = Api.object();
+        Migrations.Rollout.parse("acme, globex", null, false, null).addTo(named);
+        assertThat(named.toString()).isEqualTo("{\"canary\":[\"acme\",\"globex\"]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Migrations.Rollout.parse(null, "SELECT 1", false, null))
+                .hasMessageContaining("give --canary");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Migrations.Rollout.parse("0", null, false, null))
+                .hasMessageContaining("1 or more");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Migrations.Rollout.parse(null, null, false, "skip"))
+                .hasMessageContaining("rollback_all (the default) or quarantine");
+    }
+
+    @Test
     void tablesAlignAndEscape() {
         StringWriter s = new StringWriter();
         new Table(List.of("id", "body")).row(1, "a\nb").row(22, null).printBoxed(new PrintWriter(s, true));
