@@ -53,7 +53,9 @@ final class DatabaseListing {
         DatabasePage page = services.databases().pageDatabases(org, query);
         ObjectNode out = Json.object();
         ArrayNode list = out.putArray("databases");
-        for (Database d : page.items()) {
+        // A child's version is its family's (or its own when behind, or its file's while a job runs): resolved as the
+        // unpaged list and the single read do, each family's parent read once.
+        for (Database d : services.migrations().versions().resolveAll(org, page.items())) {
             ObjectNode n = ControlPlane.database(d, r);
             n.put("size_bytes", services.databases().fileSize(d.name()));
             // A count reads the whole family: only for lists of schema databases, which show it.

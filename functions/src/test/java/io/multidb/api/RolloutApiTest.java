@@ -115,6 +115,27 @@ class RolloutApiTest {
     }
 
     @Test
+    void thePagedListReportsAChildsVersionAsTheSingleReadDoes() {
+        String id = body(start("{\"sql\":\"ALTER TABLE orders ADD note TEXT\"}")).get("job_id").asText();
+        MigrationService m = api.handler.services().migrations();
+        MigrationSteps.Prepared p = m.prepared(ORG, id);
+        m.dryRunParent(ORG, id);
+        for (int b = 0; b < p.batches(); b++) {
+            m.dryRunBatch(ORG, id, b);
+        }
+        for (int b = 0; b < p.batches(); b++) {
+            m.applyBatch(ORG, id, b);
+        }
+        m.applyParent(ORG, id);
+        assertThat(m.finish(ORG, id, true, null).status().wire()).isEqualTo("succeeded");
+
+        JsonNode paged = api.admin(ApiEvents.get(v1("databases")).query("search", "a").query("limit", "10"));
+        assertThat(paged.get("databases")).isNotEmpty().allSatisfy(d ->
+                assertThat(d.get("schema_version").asLong()).as(d.get("Name").asText()).isEqualTo(1));
+        assertThat(api.admin(ApiEvents.get(v1("databases/acme"))).at("/database/schema_version").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void aRepairWithNothingBehindIsAConflictAndAChildSaysItIsCurrent() {
         APIGatewayV2HTTPResponse r = api.send(ApiEvents.post(v1("databases/shop/drift/repair")).bearer(ADMIN));
         assertThat(r.getStatusCode()).isEqualTo(409);
