@@ -26,10 +26,12 @@ final class ControlPlane {
 
     private final Services services;
     private final MigrationsApi migrations;
+    private final DriftApi drift;
 
     ControlPlane(Services services) {
         this.services = services;
         this.migrations = new MigrationsApi(services);
+        this.drift = new DriftApi(services);
     }
 
     APIGatewayV2HTTPResponse handle(Request r) {
@@ -137,6 +139,9 @@ final class ControlPlane {
         }
         if (rest.size() >= 2 && rest.get(1).equals("migrations")) {
             return migrations.control(r, org, rest.get(0), rest.subList(2, rest.size()));
+        }
+        if (rest.size() == 2 && rest.get(1).equals("drift")) {
+            return drift.handle(r, org, rest.get(0));
         }
         if (rest.size() == 3 && rest.get(1).equals("auth")) {
             services.databases().getDatabase(org, rest.get(0));
