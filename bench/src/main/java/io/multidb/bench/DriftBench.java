@@ -17,7 +17,8 @@ import java.time.Instant;
  * control plane and workflow path (N above the 1,000-child inline limit: the scan is the ASL's drift branch, a Map
  * over batches). Three children are changed behind the API's back first, so the report has something to say. The
  * wall time runs from POST .../drift to the GET that sees the report complete; the median of
- * {@code bench.drift.scans} scans (default 3) counts. Written to bench/results/drift.json and drift.md.
+ * {@code bench.drift.scans} scans (default 3) counts. Written to bench/results/drift.json and drift.md (the runtime's
+ * log, megabytes at this size, to bench/target/bench-work/runtime-drift.log).
  */
 public final class DriftBench {
     private static final String PARENT = "drift";
@@ -42,7 +43,7 @@ public final class DriftBench {
         ArrayNode load = env.putArray("load_average");
         load.add(Bench.loadNote("start"));
         PrintStream err = System.err;
-        System.setErr(new PrintStream(new FileOutputStream(out.resolve("runtime-drift.log").toFile()), true));
+        System.setErr(new PrintStream(new FileOutputStream(work.resolve("runtime-drift.log").toFile()), true));
         try (BenchRuntime rt = BenchRuntime.start(work.resolve("data"))) {
             FleetBench fleet = new FleetBench(rt, work, log);
             fleet.setUp();
