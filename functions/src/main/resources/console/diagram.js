@@ -71,8 +71,12 @@
   function layout(asl) {
     const states = asl.States;
     const es = edges(states);
+    // The file's first state routes drift scans away from migrations (its Default): a job's diagram starts there,
+    // and only the states reachable from it are drawn.
+    const first = states[asl.StartAt];
+    const start = first && first.Type === "Choice" && first.Default ? first.Default : asl.StartAt;
     // Longest path rank (the workflow is acyclic; a guard stops a malformed cycle).
-    const rank = { [asl.StartAt]: 0 };
+    const rank = { [start]: 0 };
     for (let pass = 0; pass < Object.keys(states).length; pass++) {
       let changed = false;
       for (const e of es) {
@@ -86,7 +90,7 @@
     }
     // The happy path: Next (or a Choice's first branch) from StartAt.
     const main = new Set();
-    for (let n = asl.StartAt; n && states[n] && !main.has(n);) {
+    for (let n = start; n && states[n] && !main.has(n);) {
       main.add(n);
       const s = states[n];
       n = s.Next || (s.Choices && s.Choices[0] && s.Choices[0].Next);

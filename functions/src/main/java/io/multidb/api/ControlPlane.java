@@ -26,10 +26,12 @@ final class ControlPlane {
 
     private final Services services;
     private final MigrationsApi migrations;
+    private final DriftApi drift;
 
     ControlPlane(Services services) {
         this.services = services;
         this.migrations = new MigrationsApi(services);
+        this.drift = new DriftApi(services);
     }
 
     APIGatewayV2HTTPResponse handle(Request r) {
@@ -140,6 +142,9 @@ final class ControlPlane {
         }
         if (rest.size() == 3 && rest.get(1).equals("drift") && rest.get(2).equals("repair")) {
             return migrations.repair(r, org, rest.get(0));
+        }
+        if (rest.size() == 2 && rest.get(1).equals("drift")) {
+            return drift.handle(r, org, rest.get(0));
         }
         if (rest.size() == 3 && rest.get(1).equals("auth")) {
             services.databases().getDatabase(org, rest.get(0));

@@ -3,7 +3,10 @@ package io.multidb.api;
 import io.multidb.auth.FileSigningKey;
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
+import io.multidb.aws.DynamoDriftStore;
 import io.multidb.aws.DynamoMigrationStore;
+import io.multidb.drift.DriftOptions;
+import io.multidb.drift.DriftStore;
 import io.multidb.aws.DynamoStreamStore;
 import io.multidb.aws.DynamoTokenGenerations;
 import io.multidb.aws.Secrets;
@@ -84,7 +87,7 @@ public final class Wiring {
                 DynamoMigrationStore.builder().client(dynamo).tableName(table).build(),
                 lazyWorkflows(env), new SqliteStore(root, StorageOptions.defaults()), root,
                 migrators, keys, new DynamoTokenGenerations(dynamo, table),
-                new DynamoStreamStore(dynamo, table));
+                new DynamoStreamStore(dynamo, table), new DynamoDriftStore(dynamo, table));
     }
 
     /**
@@ -120,6 +123,11 @@ public final class Wiring {
             }
 
             @Override
+            public void startDriftScan(String org, String schemaDb, String scanId, int maxConcurrency) {
+                real().startDriftScan(org, schemaDb, scanId, maxConcurrency);
+            }
+
+            @Override
             public java.time.Instant knowsExecutionsSince() {
                 return real().knowsExecutionsSince();
             }
@@ -136,7 +144,7 @@ public final class Wiring {
                                  UnaryOperator<DatabaseMigrator> migrators,
                                  SigningKeys keys, TokenGenerations generations) {
         return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, migrators, keys, generations,
-                null);
+                null, null);
     }
 
     /**
@@ -148,6 +156,16 @@ public final class Wiring {
                                  WorkflowStarter workflows, SqliteStore store, Path dataRoot,
                                  UnaryOperator<DatabaseMigrator> migrators,
                                  SigningKeys keys, TokenGenerations generations, StreamStore streamStore) {
+        return build(org, adminToken, catalog, migrationStore, workflows, store, dataRoot, migrators, keys, generations,
+                streamStore, null);
+    }
+
+    /** The same, with drift reports kept in {@code driftStore} (null: none; their routes answer UNAVAILABLE). */
+    public static Services build(String org, String adminToken, Catalog catalog, MigrationStore migrationStore,
+                                 WorkflowStarter workflows, SqliteStore store, Path dataRoot,
+                                 UnaryOperator<DatabaseMigrator> migrators,
+                                 SigningKeys keys, TokenGenerations generations, StreamStore streamStore,
+                                 DriftStore driftStore) {
         Streams streams = streamStore == null ? null : new Streams(streamStore,
                 BatonKeys.derivedFrom(keys.current().secret()), StreamOptions.defaults(), Clock.systemUTC());
         MigrationService migrations = TaskWiring.build(catalog, store, dataRoot, migrationStore, workflows,
@@ -155,7 +173,8 @@ public final class Wiring {
         TokenService tokens = TokenService.create(org, adminToken, keys, generations);
         return new Services(org, tokens, new Authorizer(tokens), new DatabaseService(catalog, store, Clock.systemUTC()),
                 new SqlService(catalog, store, SqlLimits.defaults(), migrations, MIGRATION_WAIT, streams), migrations,
-                MIGRATION_WAIT);
+                MIGRATION_WAIT, driftStore == null ? null : TaskWiring.drift(catalog, store, migrationStore, driftStore,
+                workflows, DriftOptions.defaults()));
     }
 
     /** A little under API Gateway's 30 s integration timeout, leaving time to answer. */

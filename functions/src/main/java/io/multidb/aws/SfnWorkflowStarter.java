@@ -137,19 +137,39 @@ public final class SfnWorkflowStarter implements WorkflowStarter, AutoCloseable 
 
     @Override
     public void start(MigrationJob job) {
-        String input = input(job);
+        startExecution(job.id(), input(job), "job");
+    }
+
+    /** The drift scan's input: the same state machine routes on {@code kind} (its first state). */
+    static String driftInput(String org, String schemaDb, String scanId, int maxConcurrency) {
+        return JSON.createObjectNode()
+                .put("kind", "drift_scan")
+                .put("org", org)
+                .put("schema_database", schemaDb)
+                .put("scan_id", scanId)
+                .put("max_concurrency", maxConcurrency)
+                .toString();
+    }
+
+    @Override
+    public void startDriftScan(String org, String schemaDb, String scanId, int maxConcurrency) {
+        executionArn(scanId); // checks the name
+        startExecution(scanId, driftInput(org, schemaDb, scanId, maxConcurrency), "drift scan");
+    }
+
+    private void startExecution(String name, String input, String what) {
         try {
-            client.startExecution(b -> b.stateMachineArn(stateMachineArn).name(job.id()).input(input));
+            client.startExecution(b -> b.stateMachineArn(stateMachineArn).name(name).input(input));
         } catch (ExecutionAlreadyExistsException e) {
-            if (!sameInput(job.id(), input)) {
-                throw new MultidbException(ErrorKind.CONFLICT, null, "a workflow execution named " + job.id()
+            if (!sameInput(name, input)) {
+                throw new MultidbException(ErrorKind.CONFLICT, null, "a workflow execution named " + name
                         + " already exists with another input", e);
             }
         } catch (StateMachineDoesNotExistException | InvalidArnException e) {
             throw MultidbException.unavailable("the migration workflow " + stateMachineArn
                     + " does not exist: fix the configuration (MULTIDB_STATE_MACHINE_ARN)", e);
         } catch (SdkException e) {
-            throw MultidbException.unavailable("the workflow engine is unavailable (starting job " + job.id()
+            throw MultidbException.unavailable("the workflow engine is unavailable (starting " + what + " " + name
                     + "); try again", e);
         }
     }

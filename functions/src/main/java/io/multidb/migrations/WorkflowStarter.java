@@ -12,7 +12,16 @@ public interface WorkflowStarter {
 
     void start(MigrationJob job);
 
+    /** What the engine says of the execution named {@code jobId} (a job's id, or a drift scan's). */
     ExecutionState describe(String jobId);
+
+    /**
+     * Starts a drift scan of {@code schemaDb}'s family (io.multidb.drift): an execution named {@code scanId} with the
+     * input {@code {"kind": "drift_scan", "org", "schema_database", "scan_id", "max_concurrency"}}.
+     */
+    default void startDriftScan(String org, String schemaDb, String scanId, int maxConcurrency) {
+        throw new UnsupportedOperationException("this workflow engine does not run drift scans");
+    }
 
     /**
      * Since when the engine remembers executions: an execution it does not know that was started before is lost (a

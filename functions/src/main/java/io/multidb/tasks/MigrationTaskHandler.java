@@ -31,6 +31,8 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
     private final MigrationService migrations;
 
     private final FamilySize familySize;
+    /** The drift scan's tasks ({@code drift_*}); null where none are wired. */
+    private final DriftTasks drift;
 
     /** How many children a schema database has: the count a successful job migrated (for its metrics). */
     @FunctionalInterface
@@ -40,7 +42,7 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
 
     /** For Lambda: the service built once per container from the environment. */
     public MigrationTaskHandler() {
-        this(TaskWiring.migrationService(), TaskWiring.familySize());
+        this(TaskWiring.migrationService(), TaskWiring.familySize(), TaskWiring.driftTasks());
     }
 
     public MigrationTaskHandler(MigrationService migrations) {
@@ -49,15 +51,21 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
 
     /** @param familySize counts a family's children when a job succeeds; null leaves that metric out */
     public MigrationTaskHandler(MigrationService migrations, FamilySize familySize) {
+        this(migrations, familySize, null);
+    }
+
+    /** @param drift the drift scan's tasks, which the same state machine runs; null refuses them */
+    public MigrationTaskHandler(MigrationService migrations, FamilySize familySize, DriftTasks drift) {
         this.migrations = Objects.requireNonNull(migrations);
         this.familySize = familySize;
+        this.drift = drift;
     }
 
     /** One structured event per step (io.multidb.telemetry.TaskLog) around the step itself. */
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         Object task = input.get("task");
-        Object job = input.get("job_id");
+        Object job = input.containsKey("scan_id") ? input.get("scan_id") : input.get("job_id");
         TaskLog.Step log = TaskLog.begin(task instanceof String t ? t : null,
                 job instanceof String j && MigrationJob.isValidId(j) ? j : null,
                 input.get("batch") instanceof Number n ? n.intValue() : null);
@@ -76,6 +84,12 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
 
     private Map<String, Object> run(Map<String, Object> input, TaskLog.Step log) {
         String task = text(input, "task");
+        if (DriftTasks.handles(task)) {
+            if (drift == null) {
+                throw new IllegalStateException("this task function has no drift scans wired");
+            }
+            return drift.run(task, input);
+        }
         String org = text(input, "org");
         String job = text(input, "job_id");
         if (!MigrationJob.isValidId(job)) {

@@ -2,6 +2,10 @@ package io.multidb.tasks;
 
 import io.multidb.aws.DynamoCatalog;
 import io.multidb.aws.DynamoClients;
+import io.multidb.aws.DynamoDriftStore;
+import io.multidb.drift.DriftOptions;
+import io.multidb.drift.DriftService;
+import io.multidb.drift.DriftStore;
 import io.multidb.aws.DynamoMigrationStore;
 import io.multidb.aws.SfnWorkflowStarter;
 import io.multidb.databases.Catalog;
@@ -47,6 +51,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class TaskWiring {
     private static volatile MigrationService fromLambdaEnvironment;
     private static volatile Catalog catalogFromLambdaEnvironment;
+    private static volatile DriftTasks driftFromLambdaEnvironment;
 
     private TaskWiring() {
     }
@@ -62,7 +67,9 @@ public final class TaskWiring {
                     DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
                     catalogFromLambdaEnvironment = DynamoCatalog.builder().client(dynamo)
                             .tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build();
-                    s = fromEnvironment(env, dynamo, catalogFromLambdaEnvironment, UnaryOperator.identity());
+                    Built built = fromEnvironment(env, dynamo, catalogFromLambdaEnvironment, UnaryOperator.identity());
+                    driftFromLambdaEnvironment = new DriftTasks(built.drift());
+                    s = built.migrations();
                     fromLambdaEnvironment = s;
                 }
             }
@@ -77,6 +84,12 @@ public final class TaskWiring {
         return c::countChildren;
     }
 
+    /** The Lambda function's drift scan tasks, over the instances {@link #migrationService} built. */
+    static DriftTasks driftTasks() {
+        migrationService();
+        return driftFromLambdaEnvironment;
+    }
+
     public static MigrationService fromEnvironment(Map<String, String> env) {
         return fromEnvironment(env, UnaryOperator.identity());
     }
@@ -86,7 +99,7 @@ public final class TaskWiring {
         DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
         return fromEnvironment(env, dynamo,
                 DynamoCatalog.builder().client(dynamo).tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build(),
-                migrators);
+                migrators).migrations();
     }
 
     /**
@@ -97,16 +110,29 @@ public final class TaskWiring {
                                                               UnaryOperator<DatabaseMigrator> migrators) {
         DynamoDbClient dynamo = DynamoClients.create(uri(env.get("MULTIDB_DYNAMODB_ENDPOINT")), region(env));
         Catalog catalog = DynamoCatalog.builder().client(dynamo).tableName(env.getOrDefault("MULTIDB_TABLE", "multidb")).build();
-        return new MigrationTaskHandler(fromEnvironment(env, dynamo, catalog, migrators), catalog::countChildren);
+        Built built = fromEnvironment(env, dynamo, catalog, migrators);
+        return new MigrationTaskHandler(built.migrations(), catalog::countChildren, new DriftTasks(built.drift()));
     }
 
-    private static MigrationService fromEnvironment(Map<String, String> env, DynamoDbClient dynamo, Catalog catalog,
-                                                    UnaryOperator<DatabaseMigrator> migrators) {
+    /** The task function's two use cases over the same instances. */
+    private record Built(MigrationService migrations, DriftService drift) {
+    }
+
+    private static Built fromEnvironment(Map<String, String> env, DynamoDbClient dynamo, Catalog catalog,
+                                         UnaryOperator<DatabaseMigrator> migrators) {
         Path root = Path.of(env.getOrDefault("MULTIDB_DATA_ROOT", "/mnt/data"));
         String table = env.getOrDefault("MULTIDB_TABLE", "multidb");
         MigrationStore store = DynamoMigrationStore.builder().client(dynamo).tableName(table).build();
         SqliteStore sqlite = new SqliteStore(root, StorageOptions.defaults());
-        return build(catalog, sqlite, root, store, workflowStarter(env), MigrationOptions.defaults(), migrators);
+        WorkflowStarter workflows = workflowStarter(env);
+        return new Built(build(catalog, sqlite, root, store, workflows, MigrationOptions.defaults(), migrators),
+                drift(catalog, sqlite, store, new DynamoDriftStore(dynamo, table), workflows, DriftOptions.defaults()));
+    }
+
+    /** The drift report's use cases over shared instances (io.multidb.drift). */
+    public static DriftService drift(Catalog catalog, SqliteStore sqlite, MigrationStore migrations, DriftStore store,
+                                     WorkflowStarter workflows, DriftOptions options) {
+        return new DriftService(catalog, migrations, store, sqlite, workflows, options, Clock.systemUTC());
     }
 
     /**
@@ -170,6 +196,11 @@ public final class TaskWiring {
         @Override
         public ExecutionState describe(String jobId) {
             throw new IllegalStateException("MULTIDB_STATE_MACHINE_ARN is not set: this function cannot look up workflows");
+        }
+
+        @Override
+        public void startDriftScan(String org, String schemaDb, String scanId, int maxConcurrency) {
+            throw new IllegalStateException("MULTIDB_STATE_MACHINE_ARN is not set: this function cannot start workflows");
         }
     };
 }

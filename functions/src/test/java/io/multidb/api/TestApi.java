@@ -13,6 +13,8 @@ import io.multidb.auth.InMemoryTokenGenerations;
 import io.multidb.auth.TokenService;
 import io.multidb.databases.DatabaseService;
 import io.multidb.databases.InMemoryCatalog;
+import io.multidb.drift.DriftOptions;
+import io.multidb.drift.InMemoryDriftStore;
 import io.multidb.migrations.InMemoryMigrationStore;
 import io.multidb.migrations.MigrationOptions;
 import io.multidb.migrations.MigrationService;
@@ -50,14 +52,18 @@ final class TestApi {
     static TestApi create(Path root, SqlLimits limits, Clock tokenClock) {
         InMemoryCatalog catalog = new InMemoryCatalog();
         SqliteStore store = new SqliteStore(root, StorageOptions.defaults());
-        MigrationService migrations = TaskWiring.build(catalog, store, root, new InMemoryMigrationStore(catalog),
-                new ApiHandlerTest.RecordingWorkflows(), MigrationOptions.defaults(), java.util.function.UnaryOperator.identity());
+        InMemoryMigrationStore migrationStore = new InMemoryMigrationStore(catalog);
+        ApiHandlerTest.RecordingWorkflows workflows = new ApiHandlerTest.RecordingWorkflows();
+        MigrationService migrations = TaskWiring.build(catalog, store, root, migrationStore,
+                workflows, MigrationOptions.defaults(), java.util.function.UnaryOperator.identity());
         TokenService tokens = new TokenService(ORG, ADMIN, FileSigningKey.open(root), new InMemoryTokenGenerations(),
                 Duration.ofSeconds(5), tokenClock);
         Duration wait = Duration.ofSeconds(1);
         Services services = new Services(ORG, tokens, new Authorizer(tokens),
                 new DatabaseService(catalog, store, Clock.systemUTC()),
-                new SqlService(catalog, store, limits, migrations, wait), migrations, wait);
+                new SqlService(catalog, store, limits, migrations, wait), migrations, wait,
+                TaskWiring.drift(catalog, store, migrationStore, new InMemoryDriftStore(), workflows,
+                        DriftOptions.defaults()));
         return new TestApi(new ApiHandler(services), tokens, store, root);
     }
 

@@ -16,7 +16,8 @@ class ArchitectureTest {
     @Test
     void domainPackagesDoNotDependOnAwsOrLambda() {
         noClasses().that().resideInAnyPackage("io.multidb.databases..", "io.multidb.sql..", "io.multidb.storage..",
-                        "io.multidb.migrations..", "io.multidb.common..", "io.multidb.auth..")
+                        "io.multidb.migrations..", "io.multidb.common..", "io.multidb.auth..", "io.multidb.drift..",
+                        "io.multidb.schema..")
                 .should().dependOnClassesThat().resideInAnyPackage("software.amazon..", "com.amazonaws..")
                 .check(CLASSES);
     }
@@ -24,9 +25,17 @@ class ArchitectureTest {
     @Test
     void domainDoesNotDependOnAdapters() {
         noClasses().that().resideInAnyPackage("io.multidb.databases..", "io.multidb.sql..", "io.multidb.storage..",
-                        "io.multidb.migrations..", "io.multidb.common..")
+                        "io.multidb.migrations..", "io.multidb.common..", "io.multidb.drift..", "io.multidb.schema..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.multidb.api..", "io.multidb.aws..",
                         "io.multidb.tasks..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void schemaShapesArePureJdbc() {
+        noClasses().that().resideInAPackage("io.multidb.schema..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.multidb.databases..", "io.multidb.migrations..", "io.multidb.drift..",
+                        "io.multidb.sql..", "io.multidb.auth..")
                 .check(CLASSES);
     }
 

@@ -1,0 +1,204 @@
+package io.multidb.drift;
+
+import io.multidb.migrations.MigrationJob;
+import io.multidb.migrations.MigrationStore;
+import io.multidb.schema.SchemaShape;
+import io.multidb.storage.SqliteStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Locale;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Compares one child's file with its schema database: reads its version and {@link SchemaShape}, and for a child
+ * behind, replays the recorded migrations it lacks inside a transaction that is always rolled back (journal and
+ * changed pages in memory, as a migration's dry-run: nothing is written). Never changes a file.
+ */
+public final class DriftScanner {
+    /** Files above this replay with the ordinary on-disk journal, still rolled back (memory stays bounded). */
+    static final long IN_MEMORY_REPLAY_LIMIT = 64L << 20;
+
+    private final SqliteStore sqlite;
+    private final MigrationStore migrations;
+
+    public DriftScanner(SqliteStore sqlite, MigrationStore migrations) {
+        this.sqlite = Objects.requireNonNull(sqlite);
+        this.migrations = Objects.requireNonNull(migrations);
+    }
+
+    /**
+     * What every child is compared with, read once per scan or batch: the schema database's shape (from its file),
+     * its version (the catalog's), and the recorded migrations by the version they lead to.
+     */
+    public record Baseline(SchemaShape shape, long version, Map<Long, MigrationJob> migrations) {
+    }
+
+    public Baseline baseline(String org, String schemaDb, long version) {
+        Path file = sqlite.fileOf(schemaDb);
+        SchemaShape shape;
+        try (SQLiteConnection c = sqlite.connect(file, true)) {
+            shape = SchemaShape.read(c);
+        } catch (SQLException e) {
+            throw new DriftScanFailed(DriftScanFailed.Reason.TRANSIENT,
+                    "cannot read the schema of schema database " + schemaDb + ": " + e.getMessage(), e);
+        }
+        Map<Long, MigrationJob> byVersion = new HashMap<>();
+        for (MigrationJob j : migrations.listJobs(org, schemaDb)) {
+            // Newest first: the first applied job to a version is the one that counts. Any "succeeded…" status
+            // (succeeded, succeeded_with_quarantine) reached the schema database.
+            if (j.status().wire().startsWith("succeeded")) {
+                byVersion.putIfAbsent(j.toVersion(), j);
+            }
+        }
+        return new Baseline(shape, version, Map.copyOf(byVersion));
+    }
+
+    /** Classifies one child (never throws for a problem of the child's file: that is {@code unreadable}). */
+    public ChildDrift classify(String child, Baseline base) {
+        Path file = sqlite.fileOf(child);
+        if (!Files.isRegularFile(file)) {
+            return new ChildDrift(child, DriftClass.UNREADABLE, -1, List.of("the database has no file"));
+        }
+        long version;
+        SchemaShape shape;
+        try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
+            s.execute("BEGIN");
+            try {
+                version = version(s);
+                shape = SchemaShape.read(c);
+            } finally {
+                s.execute("ROLLBACK");
+            }
+            List<String> asIs = base.shape().differences(shape);
+            if (version == base.version()) {
+                return asIs.isEmpty() ? new ChildDrift(child, DriftClass.IN_SYNC, version, List.of())
+                        : new ChildDrift(child, DriftClass.DIVERGED, version, asIs);
+            }
+            if (version > base.version()) {
+                return diverged(child, version, "schema version " + version + " is ahead of the schema database's "
+                        + base.version(), asIs);
+            }
+            List<MigrationJob> lacking = new ArrayList<>();
+            for (long v = version + 1; v <= base.version(); v++) {
+                MigrationJob j = base.migrations().get(v);
+                if (j == null) {
+                    return diverged(child, version, "no recorded migration leads to version " + v
+                            + ": the child cannot be brought forward by replaying migrations", asIs);
+                }
+                lacking.add(j);
+            }
+            String range = range(version + 1, base.version());
+            String replayed;
+            SchemaShape after;
+            try {
+                after = replay(c, s, Files.size(file), lacking);
+                replayed = null;
+            } catch (Replay r) {
+                after = null;
+                replayed = r.getMessage();
+            }
+            if (replayed != null) {
+                return diverged(child, version, replayed, asIs);
+            }
+            List<String> left = base.shape().differences(after);
+            if (left.isEmpty()) {
+                List<String> details = new ArrayList<>();
+                details.add((base.version() - version) + " version(s) behind: lacks " + range + " (job"
+                        + (lacking.size() > 1 ? "s " : " ") + String.join(", ", lacking.stream().map(MigrationJob::id).toList()) + ")");
+                details.addAll(asIs);
+                return new ChildDrift(child, DriftClass.BEHIND, version, details);
+            }
+            List<String> details = new ArrayList<>();
+            details.add("after replaying " + range + " it still differs from the schema database:");
+            details.addAll(left);
+            return new ChildDrift(child, DriftClass.DIVERGED, version, details);
+        } catch (SQLException | IOException e) {
+            return new ChildDrift(child, DriftClass.UNREADABLE, -1, List.of(unreadable(e)));
+        }
+    }
+
+    private static String range(long from, long to) {
+        return from == to ? "version " + from : "versions " + from + ".." + to;
+    }
+
+    private static ChildDrift diverged(String child, long version, String why, List<String> asIs) {
+        List<String> details = new ArrayList<>();
+        details.add(why);
+        details.addAll(asIs);
+        return new ChildDrift(child, DriftClass.DIVERGED, version, details);
+    }
+
+    /** A replayed migration's SQLite error (the child is diverged), apart from errors reading the file. */
+    private static final class Replay extends Exception {
+        Replay(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The lacking migrations, in version order, in one transaction rolled back; the shape they leave. */
+    private static SchemaShape replay(SQLiteConnection c, Statement s, long size, List<MigrationJob> jobs)
+            throws SQLException, Replay {
+        if (size <= IN_MEMORY_REPLAY_LIMIT) {
+            s.execute("PRAGMA journal_mode=MEMORY");
+            s.execute("PRAGMA cache_spill=OFF");
+            s.execute("PRAGMA temp_store=MEMORY");
+        }
+        // Inside a transaction the pragma is a no-op: set before it, as the migration itself did.
+        if (jobs.stream().anyMatch(j -> j.program().foreignKeysOff())) {
+            s.execute("PRAGMA foreign_keys=OFF");
+        }
+        s.execute("BEGIN IMMEDIATE");
+        try {
+            for (MigrationJob j : jobs) {
+                for (String stmt : j.program().statements()) {
+                    try {
+                        s.execute(stmt);
+                    } catch (SQLException e) {
+                        if (isBusy(e)) {
+                            throw e;
+                        }
+                        throw new Replay("replaying version " + j.toVersion() + " (job " + j.id() + ") fails: "
+                                + e.getMessage());
+                    }
+                }
+            }
+            return SchemaShape.read(c);
+        } finally {
+            s.execute("ROLLBACK");
+        }
+    }
+
+    private static long version(Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '"
+                + SchemaShape.VERSION_TABLE + "'")) {
+            if (!r.next()) {
+                return 0;
+            }
+        }
+        try (ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + SchemaShape.VERSION_TABLE)) {
+            return r.next() ? r.getLong(1) : 0;
+        }
+    }
+
+    private static boolean isBusy(SQLException e) {
+        String m = String.valueOf(e.getMessage()).toUpperCase(Locale.ROOT);
+        return m.contains("SQLITE_BUSY") || m.contains("SQLITE_LOCKED");
+    }
+
+    private static String unreadable(Exception e) {
+        if (e instanceof SQLException s && isBusy(s)) {
+            return "busy: another connection held the database's write lock for the whole busy timeout; scan again ("
+                    + s.getMessage() + ")";
+        }
+        return e.getMessage();
+    }
+}
