@@ -106,14 +106,25 @@ public final class DriftScanner {
                 after = null;
                 replayed = r.getMessage();
             }
+            String blockedBy = null;
             if (replayed != null) {
-                return diverged(child, version, replayed, asIs);
+                // The replay failed on the child's rows. Its schema may still be exactly what its version says (a
+                // child a quarantining job left behind, whose data broke the change): replay on its schema alone.
+                try {
+                    after = replayOnSchemaAlone(c, lacking);
+                    blockedBy = replayed;
+                } catch (Replay r) {
+                    return diverged(child, version, replayed, asIs);
+                }
             }
             List<String> left = base.shape().differences(after);
             if (left.isEmpty()) {
                 List<String> details = new ArrayList<>();
                 details.add((base.version() - version) + " version(s) behind: lacks " + range + " (job"
                         + (lacking.size() > 1 ? "s " : " ") + String.join(", ", lacking.stream().map(MigrationJob::id).toList()) + ")");
+                if (blockedBy != null) {
+                    details.add("its rows block the replay (fix them before a repair): " + blockedBy);
+                }
                 details.addAll(asIs);
                 return new ChildDrift(child, DriftClass.BEHIND, version, details);
             }
@@ -174,6 +185,40 @@ public final class DriftScanner {
             return SchemaShape.read(c);
         } finally {
             s.execute("ROLLBACK");
+        }
+    }
+
+    /**
+     * The lacking migrations replayed on an empty in-memory database holding only the child's schema: whether its
+     * schema is explained by its version, whatever its rows. SQLite's error (a Replay) if even that fails.
+     */
+    private static SchemaShape replayOnSchemaAlone(SQLiteConnection child, List<MigrationJob> jobs)
+            throws SQLException, Replay {
+        List<String> ddl = new ArrayList<>();
+        try (Statement s = child.createStatement(); ResultSet r = s.executeQuery("SELECT sql FROM sqlite_schema "
+                + "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "
+                + "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid")) {
+            while (r.next()) {
+                ddl.add(r.getString(1));
+            }
+        }
+        try (java.sql.Connection empty = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+             Statement s = empty.createStatement()) {
+            s.execute("PRAGMA foreign_keys=OFF");
+            for (String d : ddl) {
+                s.execute(d);
+            }
+            for (MigrationJob j : jobs) {
+                for (String stmt : j.program().statements()) {
+                    try {
+                        s.execute(stmt);
+                    } catch (SQLException e) {
+                        throw new Replay("replaying version " + j.toVersion() + " (job " + j.id() + ") fails: "
+                                + e.getMessage());
+                    }
+                }
+            }
+            return SchemaShape.read(empty);
         }
     }
 

@@ -3,6 +3,7 @@ package io.multidb.migrations;
 import static io.multidb.migrations.MigrationStepFailed.Reason.NOT_RUNNING;
 import static io.multidb.migrations.MigrationStepFailed.Reason.TRANSIENT;
 
+import io.multidb.schema.SchemaShape;
 import io.multidb.storage.SqliteStore;
 import io.multidb.storage.StorageException;
 import io.multidb.storage.UndoJournals;
@@ -13,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
@@ -41,6 +43,8 @@ public final class SqliteMigrator implements DatabaseMigrator {
     private final SqliteStore sqlite;
     private final UndoJournals undo;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicReference<ParentShape> lastParentShape =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public SqliteMigrator(SqliteStore sqlite, UndoJournals undo, Clock clock) {
         this.sqlite = Objects.requireNonNull(sqlite);
@@ -66,7 +70,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
                 if (program != null) {
                     run(s, program);
                 }
-                return null;
+                return job.plan().isRepair() && !job.schemaDb().equals(db) ? divergence(c, job) : null;
             } catch (SQLException e) {
                 throwIfTransient(e, db);
                 return e.getMessage();
@@ -155,6 +159,37 @@ public final class SqliteMigrator implements DatabaseMigrator {
             throwIfTransient(e, db);
             return "the verify query failed: " + e.getMessage();
         }
+    }
+
+    /**
+     * A repaired child must end with its parent's schema: its shape after the replay (inside the dry-run's
+     * transaction) against the parent's. A child whose schema no recorded migration explains (diverged) fails its
+     * dry-run, so a repair never rewrites it. Null when they match.
+     */
+    private String divergence(SQLiteConnection c, MigrationJob job) throws SQLException {
+        List<String> differences = parentShape(job).differences(SchemaShape.read(c));
+        if (differences.isEmpty()) {
+            return null;
+        }
+        return "diverged: after replaying the migrations it lacks, its schema differs from '" + job.schemaDb() + "': "
+                + String.join("; ", differences.subList(0, Math.min(5, differences.size())))
+                + (differences.size() > 5 ? "; …" : "") + " (see GET …/drift; a repair never rewrites such a child)";
+    }
+
+    /** The parent's shape, read once per job (it does not change while its family is locked). */
+    private SchemaShape parentShape(MigrationJob job) throws SQLException {
+        ParentShape known = lastParentShape.get();
+        if (known != null && known.jobId().equals(job.id())) {
+            return known.shape();
+        }
+        try (SQLiteConnection p = sqlite.connect(sqlite.fileOf(job.schemaDb()), true)) {
+            SchemaShape shape = SchemaShape.read(p);
+            lastParentShape.set(new ParentShape(job.id(), shape));
+            return shape;
+        }
+    }
+
+    private record ParentShape(String jobId, SchemaShape shape) {
     }
 
     /** SQLite's truth: a non-zero number (a text that reads as one too); NULL and everything else is false. */

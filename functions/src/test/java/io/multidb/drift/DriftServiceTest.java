@@ -225,6 +225,20 @@ class DriftServiceTest {
     }
 
     @Test
+    void aChildWhoseRowsBlockTheReplayButWhoseSchemaItsVersionExplainsIsBehind() throws Exception {
+        family(2);
+        Path atZero = copyOf("c00");
+        MigrationJob unique = migrate("CREATE UNIQUE INDEX users_email_u ON users(email)");
+        restore("c00", atZero);
+        // Its rows break the index (as a child a quarantining job left behind); its schema is version 0's.
+        exec("c00", "INSERT INTO users(email) VALUES ('twice'), ('twice')");
+        ChildDrift c00 = children(drift(1000), drift(1000).start(ORG, "app", null)).get(0);
+        assertThat(c00.status()).isEqualTo(DriftClass.BEHIND);
+        assertThat(c00.details().get(0)).contains(unique.id());
+        assertThat(c00.details().get(1)).startsWith("its rows block the replay").contains("UNIQUE constraint failed");
+    }
+
+    @Test
     void aReplayThatFailsOrAVersionWithNoRecordedMigrationIsDiverged() throws Exception {
         family(3);
         Path atZero = copyOf("c00");

@@ -95,6 +95,24 @@ class RolloutThroughRuntimeTest {
         }
     }
 
+    /** A drift scan of the family (small: the call runs it), and its report. */
+    private static JsonNode drift(RuntimeClient c) throws Exception {
+        RuntimeClient.Response r = c.post(c.orgPath() + "/databases/" + PARENT + "/drift", null).expect(200);
+        assertThat(r.body().path("status").asText()).isEqualTo("complete");
+        return c.get(c.orgPath() + "/databases/" + PARENT + "/drift?limit=1000").expect(200).body();
+    }
+
+    /** DDL run on a child's file directly, as an operator with shell access might. */
+    private void behindTheApisBack(String db, String sql) throws Exception {
+        Path file = data.resolve("sqlite").resolve("databases").resolve(db + ".db");
+        assertThat(file).exists();
+        try (java.sql.Connection conn = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement st = conn.createStatement()) {
+            st.execute("PRAGMA busy_timeout=5000");
+            st.execute(sql);
+        }
+    }
+
     @Test
     void aFailingCanaryRollsEverythingBackEvenUnderQuarantine() throws Exception {
         try (LocalRuntime runtime = start(FaultyMigrator.failApplyOf("c003"))) {
@@ -229,6 +247,12 @@ class RolloutThroughRuntimeTest {
                 }
             });
             assertThat(behindListed).containsExactlyElementsOf(broken);
+            // The drift report lists exactly the three, behind version 1 (the job they lack).
+            JsonNode drift = drift(c);
+            assertThat(drift.path("counts").path("in_sync").asInt()).isEqualTo(97);
+            assertThat(drift.path("children").findValuesAsText("database")).containsExactlyElementsOf(broken);
+            assertThat(drift.path("children").findValuesAsText("status")).containsOnly("behind");
+            assertThat(drift.path("children").get(0).path("details").toString()).contains(firstId);
 
             // A later migration goes on without them: they lack version 1.
             JsonNode second = c.awaitJob(PARENT, migrate(c, body("ALTER TABLE t ADD COLUMN note TEXT")).path("job_id").asText());
@@ -249,9 +273,25 @@ class RolloutThroughRuntimeTest {
             assertThat(c.schema("c010")).contains("t_email").contains("note TEXT");
             assertThat(c.schemaVersion("c050")).isZero();
 
-            // Fix the others: a repair brings every behind child to the parent's version, replaying both migrations.
+            // A behind child whose file was also changed behind the API's back is diverged: the report says so, and
+            // a repair refuses to rewrite it (its dry-run fails; all or nothing: nobody moves).
             c.execute("c050", "DELETE FROM t WHERE name = 'dup'");
             c.execute("c090", "DELETE FROM t WHERE name = 'dup'");
+            behindTheApisBack("c090", "CREATE INDEX sneaky ON t(name)");
+            JsonNode diverged = drift(c);
+            assertThat(diverged.path("children").findValuesAsText("database")).containsExactly("c050", "c090");
+            assertThat(diverged.path("children").get(1).path("status").asText()).isEqualTo("diverged");
+            assertThat(diverged.path("children").get(1).path("details").toString()).contains("sneaky");
+            RuntimeClient.Response refused = c.post(c.orgPath() + "/databases/" + PARENT + "/drift/repair", null);
+            JsonNode refusedJob = c.awaitJob(PARENT, refused.body().path("job_id").asText());
+            assertThat(refusedJob.path("status").asText()).isEqualTo("failed");
+            assertThat(refusedJob.path("failed_children").findValuesAsText("database")).containsExactly("c090");
+            assertThat(refusedJob.path("failed_children").get(0).path("error").asText()).startsWith("diverged")
+                    .contains("sneaky");
+            assertThat(c.schemaVersion("c050")).isZero();
+            behindTheApisBack("c090", "DROP INDEX sneaky");
+
+            // Fixed: a repair brings every behind child to the parent's version, replaying both migrations.
             RuntimeClient.Response rep = c.post(c.orgPath() + "/databases/" + PARENT + "/drift/repair", null);
             assertThat(rep.status()).as("%s", rep.body()).isIn(200, 202);
             JsonNode repaired = c.awaitJob(PARENT, rep.body().path("job_id").asText());
@@ -264,8 +304,11 @@ class RolloutThroughRuntimeTest {
             for (String child : broken) {
                 assertThat(c.schema(child)).contains("t_email").contains("note TEXT");
             }
-            // Nothing is behind any more.
+            // Nothing is behind any more, and the drift report agrees.
             assertThat(c.post(c.orgPath() + "/databases/" + PARENT + "/drift/repair", null).status()).isEqualTo(409);
+            JsonNode clean = drift(c);
+            assertThat(clean.path("counts").path("in_sync").asInt()).isEqualTo(100);
+            assertThat(clean.path("children")).isEmpty();
         }
     }
 }
