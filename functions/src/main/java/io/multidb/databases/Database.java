@@ -9,7 +9,8 @@ import java.util.Objects;
  * @param parent        the schema database a child follows, else null
  * @param schemaVersion the version of the schema this database is at (bumped by each applied migration)
  * @param blockWrites   writes refused by an operator
- * @param migrationJob  on a schema database: the job that holds the family's migration lock, else null
+ * @param migrationJob  on a schema database: the job that holds the family's migration lock, else null (as the API
+ *                      shows a child: its family's running job)
  * @param behind        on a child: set while it is behind its family (a job under the quarantine policy left it at
  *                      its old version); null when it is at its family's version
  */
@@ -42,6 +43,10 @@ public record Database(
 
     public Database withBehind(Behind b) {
         return new Database(name, id, group, kind, parent, createdAt, schemaVersion, blockWrites, migrationJob, b);
+    }
+
+    public Database withMigrationJob(String job) {
+        return new Database(name, id, group, kind, parent, createdAt, schemaVersion, blockWrites, job, behind);
     }
 
     public Database withSchemaVersion(long v) {

@@ -13,7 +13,7 @@ import java.util.Optional;
  * its family: every database of a family is at the parent's version whenever no job runs on it (a job ends only
  * with every file at one version), except a child a quarantining job left behind, which is marked with its version;
  * while a job runs, the child's own file is read (its highest version row), so a
- * child applied or undone a moment ago says so.
+ * child applied or undone a moment ago says so, and names the family's running job as its own {@code migrationJob}.
  */
 public final class SchemaVersions {
     private final Catalog catalog;
@@ -41,8 +41,11 @@ public final class SchemaVersions {
             }
             // A child left behind stays at its own version (it is marked so, and no job touches it but a repair).
             long settled = d.behind() != null ? d.behind().version() : parent.get().schemaVersion();
-            long version = parent.get().migrationJob() == null ? settled : fileVersion(d);
-            return version == d.schemaVersion() ? d : d.withSchemaVersion(version);
+            String job = parent.get().migrationJob();
+            long version = job == null ? settled : fileVersion(d);
+            Database shown = version == d.schemaVersion() ? d : d.withSchemaVersion(version);
+            // A child is write-blocked by its family's job: it says which (the lock itself is on the parent's item).
+            return job == null ? shown : shown.withMigrationJob(job);
         }).toList();
     }
 

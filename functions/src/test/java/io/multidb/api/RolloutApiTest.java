@@ -101,6 +101,8 @@ class RolloutApiTest {
         assertThat(paused.get("progress").findValuesAsText("database")).containsExactly("shop", "cargo", "acme", "beta", "delta");
         assertThat(paused.get("progress").findValuesAsText("status")).containsExactly("dry_run_ok", "applied",
                 "dry_run_ok", "dry_run_ok", "dry_run_ok");
+        // Every database of the family names the job that blocks its writes.
+        assertThat(api.admin(ApiEvents.get(v1("databases/acme"))).at("/database/migration_job").asText()).isEqualTo(id);
         // Writes to the family wait for the job; reads do not.
         JsonNode write = api.run("acme", ADMIN, "INSERT INTO orders(customer) VALUES ('x')").get(0);
         assertThat(write.get("type").asText()).isEqualTo("error");
