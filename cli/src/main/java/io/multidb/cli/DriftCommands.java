@@ -36,17 +36,12 @@ final class DriftCommands extends Container {
     static void print(JsonNode r, String parent, java.io.PrintWriter o) {
         JsonNode c = r.path("counts");
         o.println("drift of " + parent + " at schema version " + r.path("schema_version").asText() + ": scan "
-                + r.path("scan_id").asText() + " " + r.path("status").asText() + " (started "
-                + r.path("started_at").asText("-") + (r.path("finished_at").isTextual() ? ", finished "
-                + r.path("finished_at").asText() : "") + ")");
+                + r.path("scan_id").asText() + " " + r.path("status").asText() + " (" + when(r) + ")");
         o.println("  " + r.path("children_scanned").asInt() + " children scanned: " + c.path("in_sync").asInt()
                 + " in sync, " + c.path("behind").asInt() + " behind, " + c.path("diverged").asInt() + " diverged, "
                 + c.path("unreadable").asInt() + " unreadable");
-        Table t = Table.of("DATABASE", "STATUS", "VERSION", "DETAILS");
-        r.path("children").forEach(ch -> t.row(ch.path("database").asText(), ch.path("status").asText(),
-                ch.path("schema_version").asText("-"), details(ch.path("details"))));
-        if (t.size() > 0) {
-            t.printPlain(o);
+        if (!r.path("children").isEmpty()) {
+            printChildren(r.path("children"), o);
         } else if (!r.path("next_cursor").isTextual()) {
             o.println("  no child drifts" + (r.path("status").asText().equals("running") ? " so far" : ""));
         }
@@ -55,13 +50,37 @@ final class DriftCommands extends Container {
         }
     }
 
-    private static String details(JsonNode d) {
-        if (d.isTextual()) {
-            return d.asText();
+    /** Started at (to the second) and how long the scan took. */
+    private static String when(JsonNode r) {
+        String started = r.path("started_at").asText("-");
+        String at = started.length() >= 19 ? started.substring(0, 19).replace('T', ' ') + " UTC" : started;
+        try {
+            java.time.Duration took = java.time.Duration.between(java.time.Instant.parse(started),
+                    java.time.Instant.parse(r.path("finished_at").asText()));
+            return "started " + at + ", took " + (took.toMillis() < 10_000 ? took.toMillis() + " ms"
+                    : took.toSeconds() + " s");
+        } catch (RuntimeException notFinished) {
+            return "started " + at;
         }
-        java.util.List<String> parts = new java.util.ArrayList<>();
-        d.forEach(x -> parts.add(x.isTextual() ? x.asText() : x.toString()));
-        return String.join("; ", parts);
+    }
+
+    /** One line per child, its details under it (they are sentences: a table column would wrap them). */
+    static void printChildren(JsonNode children, java.io.PrintWriter o) {
+        int w = "DATABASE".length();
+        for (JsonNode ch : children) {
+            w = Math.max(w, ch.path("database").asText().length());
+        }
+        String row = "%-" + w + "s  %-10s  %s%n";
+        o.printf(row, "DATABASE", "STATUS", "VERSION");
+        for (JsonNode ch : children) {
+            o.printf(row, ch.path("database").asText(), ch.path("status").asText(), ch.path("schema_version").asText("-"));
+            JsonNode d = ch.path("details");
+            if (d.isTextual()) {
+                o.println("      - " + d.asText());
+            } else {
+                d.forEach(x -> o.println("      - " + (x.isTextual() ? x.asText() : x.toString())));
+            }
+        }
     }
 
     @Command(name = "show",
@@ -101,10 +120,7 @@ final class DriftCommands extends Container {
                 } else if (firstPage) {
                     print(r, parent, out());
                 } else {
-                    Table t = Table.of("DATABASE", "STATUS", "VERSION", "DETAILS");
-                    r.path("children").forEach(ch -> t.row(ch.path("database").asText(), ch.path("status").asText(),
-                            ch.path("schema_version").asText("-"), details(ch.path("details"))));
-                    t.printPlain(out());
+                    printChildren(r.path("children"), out());
                 }
                 firstPage = false;
                 next = r.path("next_cursor").isTextual() ? r.path("next_cursor").asText() : null;

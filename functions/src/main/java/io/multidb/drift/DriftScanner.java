@@ -97,14 +97,13 @@ public final class DriftScanner {
                 lacking.add(j);
             }
             String range = range(version + 1, base.version());
-            String replayed;
+            Replay replayed = null;
             SchemaShape after;
             try {
                 after = replay(c, s, Files.size(file), lacking);
-                replayed = null;
             } catch (Replay r) {
                 after = null;
-                replayed = r.getMessage();
+                replayed = r;
             }
             String blockedBy = null;
             if (replayed != null) {
@@ -112,9 +111,10 @@ public final class DriftScanner {
                 // child a quarantining job left behind, whose data broke the change): replay on its schema alone.
                 try {
                     after = replayOnSchemaAlone(c, lacking);
-                    blockedBy = replayed;
+                    blockedBy = "its rows block version " + replayed.version + " (fix them before a repair): "
+                            + replayed.sqliteError;
                 } catch (Replay r) {
-                    return diverged(child, version, replayed, asIs);
+                    return diverged(child, version, replayed.getMessage(), asIs);
                 }
             }
             List<String> left = base.shape().differences(after);
@@ -123,7 +123,7 @@ public final class DriftScanner {
                 details.add((base.version() - version) + " version(s) behind: lacks " + range + " (job"
                         + (lacking.size() > 1 ? "s " : " ") + String.join(", ", lacking.stream().map(MigrationJob::id).toList()) + ")");
                 if (blockedBy != null) {
-                    details.add("its rows block the replay (fix them before a repair): " + blockedBy);
+                    details.add(blockedBy);
                 }
                 details.addAll(asIs);
                 return new ChildDrift(child, DriftClass.BEHIND, version, details);
@@ -150,8 +150,14 @@ public final class DriftScanner {
 
     /** A replayed migration's SQLite error (the child is diverged), apart from errors reading the file. */
     private static final class Replay extends Exception {
-        Replay(String message) {
-            super(message, null, false, false);
+        private final long version;
+        private final String sqliteError;
+
+        Replay(MigrationJob job, SQLException e) {
+            super("replaying version " + job.toVersion() + " (job " + job.id() + ") fails: " + e.getMessage(), null,
+                    false, false);
+            this.version = job.toVersion();
+            this.sqliteError = e.getMessage();
         }
     }
 
@@ -177,8 +183,7 @@ public final class DriftScanner {
                         if (isBusy(e)) {
                             throw e;
                         }
-                        throw new Replay("replaying version " + j.toVersion() + " (job " + j.id() + ") fails: "
-                                + e.getMessage());
+                        throw new Replay(j, e);
                     }
                 }
             }
@@ -213,8 +218,7 @@ public final class DriftScanner {
                     try {
                         s.execute(stmt);
                     } catch (SQLException e) {
-                        throw new Replay("replaying version " + j.toVersion() + " (job " + j.id() + ") fails: "
-                                + e.getMessage());
+                        throw new Replay(j, e);
                     }
                 }
             }

@@ -235,7 +235,8 @@ class DriftServiceTest {
         ChildDrift c00 = children(drift(1000), drift(1000).start(ORG, "app", null)).get(0);
         assertThat(c00.status()).isEqualTo(DriftClass.BEHIND);
         assertThat(c00.details().get(0)).contains(unique.id());
-        assertThat(c00.details().get(1)).startsWith("its rows block the replay").contains("UNIQUE constraint failed");
+        assertThat(c00.details().get(1)).startsWith("its rows block version 1 (fix them before a repair): ")
+                .contains("UNIQUE constraint failed");
     }
 
     @Test
