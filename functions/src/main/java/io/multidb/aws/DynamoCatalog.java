@@ -488,6 +488,12 @@ public final class DynamoCatalog implements Catalog {
 
     @Override
     public List<Database> listChildren(String org, String parent) {
+        return family(org, parent).ready();
+    }
+
+    /** One query of the family's memberships answers both: the ready children, and every member (claims too). */
+    @Override
+    public Family family(String org, String parent) {
         String what = "listing the children of " + parent;
         List<Map<String, AttributeValue>> members = query(what, familyPk(org, parent), CHILD_PREFIX);
         Map<String, Map<String, AttributeValue>> items =
@@ -503,7 +509,7 @@ public final class DynamoCatalog implements Catalog {
                 }
             }
         }
-        return children;
+        return new Family(children, members.size());
     }
 
     @Override

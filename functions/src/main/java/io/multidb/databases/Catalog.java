@@ -60,6 +60,26 @@ public interface Catalog {
     int countChildren(String org, String parent);
 
     /**
+     * A family's ready children and how many members it has in all (claims in progress too): what a migration's
+     * prepare waits on. Adapters answer from one consistent read where they can.
+     */
+    record Family(List<Database> ready, int members) {
+        public Family {
+            ready = List.copyOf(ready);
+        }
+
+        /** No child create or delete is in flight. */
+        public boolean settled() {
+            return members == ready.size();
+        }
+    }
+
+    default Family family(String org, String parent) {
+        List<Database> ready = listChildren(org, parent);
+        return new Family(ready, countChildren(org, parent));
+    }
+
+    /**
      * Marks the database "deleting" so that it is invisible and nothing new joins its family. For a schema
      * database with children: CONFLICT naming the count, and nothing changes. NOT_FOUND if absent.
      */

@@ -145,9 +145,10 @@ public final class MigrationSteps {
     private List<Database> settledChildren(String org, String parent) {
         Instant deadline = clock.instant().plus(options.settleTimeout());
         while (true) {
-            List<Database> ready = catalog.listChildren(org, parent);
-            int all = catalog.countChildren(org, parent);
-            if (all == ready.size()) {
+            Catalog.Family family = catalog.family(org, parent);
+            List<Database> ready = family.ready();
+            int all = family.members();
+            if (family.settled()) {
                 return ready;
             }
             if (!clock.instant().isBefore(deadline)) {

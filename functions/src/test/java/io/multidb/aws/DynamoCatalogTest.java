@@ -256,6 +256,9 @@ class DynamoCatalogTest {
 
         assertThat(catalog.listChildren(org, "p")).containsExactly(c1, c2);
         assertThat(catalog.countChildren(org, "p")).isEqualTo(3);
+        // One read answers both, as prepare asks them: not settled while c3's create is in flight.
+        assertThat(catalog.family(org, "p")).isEqualTo(new io.multidb.databases.Catalog.Family(List.of(c1, c2), 3));
+        assertThat(catalog.family(org, "p").settled()).isFalse();
         assertThat(catalog.listChildren(org, "s")).isEmpty();
         assertThat(catalog.countChildren(org, "nobody")).isZero();
     }
