@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.multidb.auth.Action;
 import io.multidb.auth.Grant;
 import io.multidb.auth.Principal;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.sql.SqlService;
 import io.multidb.common.MultidbException;
 import io.multidb.sql.PipelineResult;

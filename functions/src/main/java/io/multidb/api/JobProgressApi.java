@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.multidb.common.MultidbException;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.migrations.JobProgress;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationTask;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Database;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.migrations.ChildFailure;
 import io.multidb.migrations.JobPlan;
 import io.multidb.migrations.JobStatus;

@@ -1,6 +1,6 @@
 package io.multidb.auth;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 
 /** What a token is for: one database, or every database of one group. */
 public enum Scope {

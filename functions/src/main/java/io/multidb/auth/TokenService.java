@@ -10,7 +10,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

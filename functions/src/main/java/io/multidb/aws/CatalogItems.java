@@ -3,7 +3,7 @@ package io.multidb.aws;
 import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseKind;
 import io.multidb.databases.Group;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

@@ -10,7 +10,7 @@ import static io.multidb.aws.CatalogItems.s;
 import static io.multidb.aws.CatalogItems.str;
 import static io.multidb.aws.MigrationItems.num;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.drift.ChildDrift;
 import io.multidb.drift.DriftClass;
 import io.multidb.drift.DriftCounts;

@@ -38,7 +38,7 @@ import io.multidb.databases.DatabaseKind;
 import io.multidb.databases.DatabasePage;
 import io.multidb.databases.DatabaseQuery;
 import io.multidb.databases.Group;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import static io.multidb.aws.CatalogItems.orgPk;
 import static io.multidb.aws.CatalogItems.s;
 import static io.multidb.aws.CatalogItems.str;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.migrations.ChildFailure;
 import io.multidb.migrations.JobPlan;
 import io.multidb.migrations.JobStatus;

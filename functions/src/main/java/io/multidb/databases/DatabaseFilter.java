@@ -1,5 +1,7 @@
 package io.multidb.databases;
 
+import io.multidb.common.Names;
+
 /**
  * Filters of the database list, as the Platform API names them; null means no filter.
  *

@@ -1,5 +1,6 @@
 package io.multidb.databases;
 
+import io.multidb.common.Names;
 import io.multidb.common.MultidbException;
 import io.multidb.storage.SqliteStore;
 import java.time.Clock;

@@ -3,7 +3,7 @@ package io.multidb.drift;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.migrations.MigrationStore;
 import io.multidb.migrations.WorkflowStarter;
 import io.multidb.storage.SqliteStore;

@@ -1,7 +1,7 @@
 package io.multidb.migrations;
 
 import io.multidb.common.MultidbException;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;

@@ -3,7 +3,7 @@ package io.multidb.migrations;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.storage.FamilyLocks;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.multidb.migrations;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

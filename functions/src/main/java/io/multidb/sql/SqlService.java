@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.multidb.common.MultidbException;
 import io.multidb.databases.Catalog;
 import io.multidb.databases.Database;
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import io.multidb.migrations.ChildFailure;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationService;

@@ -1,6 +1,6 @@
 package io.multidb.storage;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

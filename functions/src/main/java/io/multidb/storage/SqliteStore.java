@@ -1,6 +1,6 @@
 package io.multidb.storage;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;

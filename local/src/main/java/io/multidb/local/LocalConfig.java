@@ -1,6 +1,6 @@
 package io.multidb.local;
 
-import io.multidb.databases.Names;
+import io.multidb.common.Names;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,6 +1,5 @@
-package io.multidb.databases;
+package io.multidb.common;
 
-import io.multidb.common.MultidbException;
 import java.util.regex.Pattern;
 
 /**
