@@ -19,6 +19,8 @@ final class ConsoleAssets {
             "index.html", "text/html; charset=utf-8",
             "console.css", "text/css; charset=utf-8",
             "console.js", "text/javascript; charset=utf-8",
+            "family.js", "text/javascript; charset=utf-8",
+            "job.js", "text/javascript; charset=utf-8",
             "diagram.js", "text/javascript; charset=utf-8",
             "schema-migration.asl.json", "application/json");
     /** The page loads only its own files and talks only to this API; no frames, no inline script. */
