@@ -43,7 +43,8 @@ class CrashInjectionTest {
             combo(Kind.SUCCEEDS, KillPoint.DRY_RUN),
             combo(Kind.DRY_RUN_FAILS, KillPoint.RANDOM), combo(Kind.SUCCEEDS, KillPoint.APPLY_CHILDREN),
             combo(Kind.APPLY_FAILS, KillPoint.DRY_RUN), combo(Kind.SUCCEEDS, KillPoint.RANDOM),
-            combo(Kind.DRY_RUN_FAILS, KillPoint.PREPARE), combo(Kind.APPLY_FAILS, KillPoint.RANDOM));
+            combo(Kind.DRY_RUN_FAILS, KillPoint.PREPARE), combo(Kind.APPLY_FAILS, KillPoint.RANDOM),
+            combo(Kind.PAUSED, KillPoint.PAUSED), combo(Kind.PAUSED, KillPoint.APPLY_CHILDREN));
 
     private static Spec combo(Kind kind, KillPoint point) {
         return new Spec(0, kind, point, 0, 0);
@@ -60,7 +61,8 @@ class CrashInjectionTest {
         run("fast", List.of(
                 new Spec(1101, Kind.SUCCEEDS, KillPoint.PARENT_COMMITTED, 50, 20),
                 new Spec(1102, Kind.DRY_RUN_FAILS, KillPoint.DRY_RUN, 50, 20),
-                new Spec(1103, Kind.APPLY_FAILS, KillPoint.APPLY_CHILDREN, 50, 20)),
+                new Spec(1103, Kind.APPLY_FAILS, KillPoint.APPLY_CHILDREN, 50, 20),
+                new Spec(1104, Kind.PAUSED, KillPoint.PAUSED, 50, 20)),
                 CrashTrial.SELF_END_TARGET, Duration.ZERO);
     }
 

@@ -29,7 +29,7 @@ final class CrashTrial {
     static final String ORG = "local";
     static final String GROUP = "default";
     static final String PARENT = "app";
-    static final Set<String> RUNNING = Set.of("pending", "dry_running", "applying", "rolling_back");
+    static final Set<String> RUNNING = Set.of("pending", "dry_running", "applying", "paused", "rolling_back");
 
     // =================================================================================================================
     // CHECK (1) TARGET: a job whose runtime was killed must end by itself within this long after the runtime is
@@ -45,7 +45,12 @@ final class CrashTrial {
         /** (b) a UNIQUE index over k, which one child's data breaks: fails at the dry run. */
         DRY_RUN_FAILS("ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n'; CREATE UNIQUE INDEX t_k ON t(k)"),
         /** (c) the same as (a), with one child's apply failing after every dry run passed (a fault hook). */
-        APPLY_FAILS("ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n'; CREATE INDEX t_k ON t(k)");
+        APPLY_FAILS("ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n'; CREATE INDEX t_k ON t(k)"),
+        /**
+         * (d) the same as (a) with a canary of 3 and a pause after it that nobody resumes: killed while paused (or
+         * before), the job must end by itself rolled back, the canary children restored.
+         */
+        PAUSED("ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'n'; CREATE INDEX t_k ON t(k)");
 
         final String sql;
 
@@ -68,6 +73,8 @@ final class CrashTrial {
         PARENT_COMMITTED,
         /** 0-50 ms after the job is seen rolling back. */
         ROLLBACK,
+        /** 0-2,000 ms after the job is seen paused after its canary (kind PAUSED). */
+        PAUSED,
         /** 0-2,500 ms after the start. */
         RANDOM
     }
@@ -160,8 +167,12 @@ final class CrashTrial {
             Writer writer = new Writer(c, spec.seed());
             Thread writerThread = Thread.ofPlatform().daemon().name("crash-writer").start(writer);
             Thread.sleep(50);
-            JsonNode started = c.post(c.migrations(PARENT), CrashClient.JSON.createObjectNode()
-                    .put("sql", spec.kind().sql).put("wait", 0)).expect(200, 202).body();
+            com.fasterxml.jackson.databind.node.ObjectNode body = CrashClient.JSON.createObjectNode()
+                    .put("sql", spec.kind().sql).put("wait", 0);
+            if (spec.kind() == Kind.PAUSED) {
+                body.put("canary", 3).put("pause_after_canary", true);
+            }
+            JsonNode started = c.post(c.migrations(PARENT), body).expect(200, 202).body();
             String jobId = started.path("job_id").asText();
             Instant posted = Instant.now();
             String killedAt = waitForKillPoint(c, jobId, posted);
@@ -335,6 +346,7 @@ final class CrashTrial {
                 case APPLY_CHILDREN -> status.equals("applying") || status.equals("rolling_back");
                 case APPLY_PARENT -> applied(job) == spec.children();
                 case ROLLBACK -> status.equals("rolling_back");
+                case PAUSED -> status.equals("paused");
                 default -> true;
             };
             if (reached || ended || Instant.now().isAfter(deadline)) {
@@ -342,6 +354,7 @@ final class CrashTrial {
                     case DRY_RUN -> rnd.nextInt(301);
                     case APPLY_CHILDREN -> rnd.nextInt(401);
                     case APPLY_PARENT -> rnd.nextInt(21);
+                    case PAUSED -> rnd.nextInt(2001);
                     default -> rnd.nextInt(51);
                 };
                 if (!reached) {
