@@ -44,7 +44,9 @@ class CrashInjectionTest {
             combo(Kind.DRY_RUN_FAILS, KillPoint.RANDOM), combo(Kind.SUCCEEDS, KillPoint.APPLY_CHILDREN),
             combo(Kind.APPLY_FAILS, KillPoint.DRY_RUN), combo(Kind.SUCCEEDS, KillPoint.RANDOM),
             combo(Kind.DRY_RUN_FAILS, KillPoint.PREPARE), combo(Kind.APPLY_FAILS, KillPoint.RANDOM),
-            combo(Kind.PAUSED, KillPoint.PAUSED), combo(Kind.PAUSED, KillPoint.APPLY_CHILDREN));
+            combo(Kind.PAUSED, KillPoint.PAUSED), combo(Kind.PAUSED, KillPoint.APPLY_CHILDREN),
+            combo(Kind.QUARANTINED, KillPoint.APPLY_CHILDREN), combo(Kind.QUARANTINED, KillPoint.PARENT_COMMITTED),
+            combo(Kind.QUARANTINED, KillPoint.RANDOM));
 
     private static Spec combo(Kind kind, KillPoint point) {
         return new Spec(0, kind, point, 0, 0);
@@ -62,7 +64,8 @@ class CrashInjectionTest {
                 new Spec(1101, Kind.SUCCEEDS, KillPoint.PARENT_COMMITTED, 50, 20),
                 new Spec(1102, Kind.DRY_RUN_FAILS, KillPoint.DRY_RUN, 50, 20),
                 new Spec(1103, Kind.APPLY_FAILS, KillPoint.APPLY_CHILDREN, 50, 20),
-                new Spec(1104, Kind.PAUSED, KillPoint.PAUSED, 50, 20)),
+                new Spec(1104, Kind.PAUSED, KillPoint.PAUSED, 50, 20),
+                new Spec(1105, Kind.QUARANTINED, KillPoint.PARENT_COMMITTED, 50, 20)),
                 CrashTrial.SELF_END_TARGET, Duration.ZERO);
     }
 
