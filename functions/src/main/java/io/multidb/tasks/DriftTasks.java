@@ -1,9 +1,5 @@
 package io.multidb.tasks;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.drift.DriftReport;
 import io.multidb.drift.DriftScanFailed;
@@ -21,7 +17,6 @@ import java.util.stream.IntStream;
  * Failures are named like the migration tasks' ({@link TransientTaskFailure} is retried, the others caught).
  */
 public final class DriftTasks {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final DriftService drift;
 
     public DriftTasks(DriftService drift) {
@@ -33,9 +28,9 @@ public final class DriftTasks {
     }
 
     Map<String, Object> run(String task, Map<String, Object> input) {
-        String org = text(input, "org");
-        String parent = text(input, "schema_database");
-        String scan = text(input, "scan_id");
+        String org = TaskInput.text(input, "org");
+        String parent = TaskInput.text(input, "schema_database");
+        String scan = TaskInput.text(input, "scan_id");
         if (!MigrationJob.isValidId(scan)) {
             throw new JobNotRunning("not a drift scan id: " + scan, null);
         }
@@ -53,7 +48,7 @@ public final class DriftTasks {
                 }
                 case "drift_finish" -> {
                     boolean ok = !"failed".equals(input.get("outcome"));
-                    DriftReport r = drift.steps().finish(org, parent, scan, ok ? null : errorOf(input.get("error")));
+                    DriftReport r = drift.steps().finish(org, parent, scan, ok ? null : TaskInput.errorOf(input.get("error"), "the drift scan's workflow failed"));
                     out.put("status", r == null ? "gone" : r.status().wire());
                 }
                 default -> throw new IllegalArgumentException("unknown task '" + task + "'");
@@ -63,41 +58,9 @@ public final class DriftTasks {
                 case TRANSIENT -> new TransientTaskFailure(e.getMessage(), e);
                 case NOT_RUNNING -> new JobNotRunning(e.getMessage(), e);
             };
-        } catch (StorageException e) {
-            throw new TransientTaskFailure(e.getMessage(), e);
-        } catch (MultidbException e) {
-            if (e.kind() == ErrorKind.UNAVAILABLE) {
-                throw new TransientTaskFailure(e.getMessage(), e);
-            }
-            throw e;
+        } catch (StorageException | MultidbException e) {
+            throw TaskInput.retryableOrAsIs(e);
         }
         return out;
-    }
-
-    private static String text(Map<String, Object> input, String key) {
-        Object v = input.get(key);
-        if (!(v instanceof String s) || s.isEmpty()) {
-            throw new IllegalArgumentException("task input needs '" + key + "'");
-        }
-        return s;
-    }
-
-    /** The Catch's {"Error", "Cause"}; a Lambda error's cause is JSON with errorMessage. */
-    private static String errorOf(Object error) {
-        if (!(error instanceof Map<?, ?> m)) {
-            return "the drift scan's workflow failed";
-        }
-        Object name = m.get("Error");
-        String text = m.get("Cause") == null ? "" : m.get("Cause").toString();
-        try {
-            JsonNode parsed = JSON.readTree(text);
-            if (parsed != null && parsed.hasNonNull("errorMessage")) {
-                text = parsed.get("errorMessage").asText();
-            }
-        } catch (JsonProcessingException notJson) {
-            // plain text is shown as it is
-        }
-        String simple = name == null ? "Error" : name.toString().substring(name.toString().lastIndexOf('.') + 1);
-        return (simple + ": " + text).strip();
     }
 }

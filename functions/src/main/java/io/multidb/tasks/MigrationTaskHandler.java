@@ -2,10 +2,6 @@ package io.multidb.tasks;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multidb.common.ErrorKind;
 import io.multidb.common.MultidbException;
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationService;
@@ -15,7 +11,6 @@ import io.multidb.migrations.PauseClock;
 import io.multidb.storage.StorageException;
 import io.multidb.telemetry.TaskLog;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.IntStream;
@@ -27,7 +22,6 @@ import java.util.stream.IntStream;
  * Failures become {@link TaskFailure} subclasses, whose names the state machine's Retry and Catch match.
  */
 public final class MigrationTaskHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final MigrationService migrations;
 
     private final FamilySize familySize;
@@ -83,15 +77,15 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
     }
 
     private Map<String, Object> run(Map<String, Object> input, TaskLog.Step log) {
-        String task = text(input, "task");
+        String task = TaskInput.text(input, "task");
         if (DriftTasks.handles(task)) {
             if (drift == null) {
                 throw new IllegalStateException("this task function has no drift scans wired");
             }
             return drift.run(task, input);
         }
-        String org = text(input, "org");
-        String job = text(input, "job_id");
+        String org = TaskInput.text(input, "org");
+        String job = TaskInput.text(input, "job_id");
         if (!MigrationJob.isValidId(job)) {
             throw new JobNotRunning("not a job id: " + job, null);
         }
@@ -118,13 +112,13 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
                     out.put("checks", look.checks());
                 }
                 case "dry_run_parent" -> migrations.dryRunParent(org, job);
-                case "dry_run_batch" -> migrations.dryRunBatch(org, job, batch(input));
-                case "apply_batch" -> migrations.applyBatch(org, job, batch(input));
+                case "dry_run_batch" -> migrations.dryRunBatch(org, job, TaskInput.batch(input));
+                case "apply_batch" -> migrations.applyBatch(org, job, TaskInput.batch(input));
                 case "apply_parent" -> migrations.applyParent(org, job);
-                case "restore_batch" -> migrations.restoreBatch(org, job, batch(input));
+                case "restore_batch" -> migrations.restoreBatch(org, job, TaskInput.batch(input));
                 case "finish" -> {
                     boolean ok = "succeeded".equals(input.get("outcome"));
-                    MigrationJob done = migrations.finish(org, job, ok, ok ? null : errorOf(input.get("error")));
+                    MigrationJob done = migrations.finish(org, job, ok, ok ? null : TaskInput.errorOf(input.get("error"), null));
                     log.ended(ended(org, done));
                     out.put("status", done.status().wire());
                 }
@@ -139,13 +133,8 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
                 case NOT_RUNNING -> new JobNotRunning(e.getMessage(), e);
                 case TRANSIENT -> new TransientTaskFailure(e.getMessage(), e);
             };
-        } catch (StorageException e) {
-            throw new TransientTaskFailure(e.getMessage(), e);
-        } catch (MultidbException e) {
-            if (e.kind() == ErrorKind.UNAVAILABLE) {
-                throw new TransientTaskFailure(e.getMessage(), e);
-            }
-            throw e;
+        } catch (StorageException | MultidbException e) {
+            throw TaskInput.retryableOrAsIs(e);
         }
         return out;
     }
@@ -165,40 +154,5 @@ public final class MigrationTaskHandler implements RequestHandler<Map<String, Ob
                 done.createdAt(), done.finishedAt(), done.error(),
                 done.failedChildren().stream().map(f -> new TaskLog.FailedChild(f.database(), f.error())).toList(),
                 children);
-    }
-
-    private static String text(Map<String, Object> input, String key) {
-        Object v = input.get(key);
-        if (!(v instanceof String s) || s.isEmpty()) {
-            throw new IllegalArgumentException("task input needs '" + key + "'");
-        }
-        return s;
-    }
-
-    private static int batch(Map<String, Object> input) {
-        if (input.get("batch") instanceof Number n && n.intValue() >= 0) {
-            return n.intValue();
-        }
-        throw new IllegalArgumentException("task input needs 'batch' (a number)");
-    }
-
-    /** The Catch's {"Error", "Cause"}; the cause of a Lambda error is itself JSON with errorMessage. */
-    private static String errorOf(Object error) {
-        if (!(error instanceof Map<?, ?> m)) {
-            return null;
-        }
-        Object name = m.get("Error");
-        Object cause = m.get("Cause");
-        String text = cause == null ? "" : cause.toString();
-        try {
-            JsonNode parsed = JSON.readTree(text);
-            if (parsed != null && parsed.hasNonNull("errorMessage")) {
-                text = parsed.get("errorMessage").asText();
-            }
-        } catch (JsonProcessingException notJson) {
-            // a cause that is plain text is shown as it is
-        }
-        String simple = name == null ? "Error" : name.toString().substring(name.toString().lastIndexOf('.') + 1);
-        return (simple + ": " + text).strip();
     }
 }
