@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Instant;
 
 /**
  * bin/bench --drift [N]: a drift report over N children (default 10,000) of a small table, through the local runtime's
@@ -29,19 +28,13 @@ public final class DriftBench {
     public static void main(String[] args) throws Exception {
         int children = Integer.getInteger("bench.drift.children", 10_000);
         int scans = Integer.getInteger("bench.drift.scans", 3);
-        Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
-        Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
-        Bench.deleteTree(work);
-        Files.createDirectories(work);
-        Files.createDirectories(out);
+        BenchRun bench = BenchRun.start();
+        Path work = bench.work();
+        Path out = bench.out();
         PrintStream log = System.out;
-        ObjectNode results = Api.JSON.createObjectNode();
-        ObjectNode env = results.putObject("environment");
-        env.put("date", Instant.now().toString());
-        env.put("cores", Runtime.getRuntime().availableProcessors());
-        env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        ArrayNode load = env.putArray("load_average");
-        load.add(Bench.loadNote("start"));
+        ObjectNode results = bench.results();
+        ObjectNode env = bench.environment();
+        ArrayNode load = bench.load();
         PrintStream err = System.err;
         System.setErr(new PrintStream(new FileOutputStream(work.resolve("runtime-drift.log").toFile()), true));
         try (BenchRuntime rt = BenchRuntime.start(work.resolve("data"))) {

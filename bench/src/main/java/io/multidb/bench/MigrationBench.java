@@ -7,7 +7,6 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,19 +41,13 @@ public final class MigrationBench {
         }
         int children = Integer.getInteger("bench.migration.children", 1000);
         int bigRows = Integer.getInteger("bench.migration.bigRows", 100_000);
-        Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
-        Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
-        Bench.deleteTree(work);
-        Files.createDirectories(work);
-        Files.createDirectories(out);
+        BenchRun bench = BenchRun.start();
+        Path work = bench.work();
+        Path out = bench.out();
         PrintStream log = System.out;
-        ObjectNode results = Api.JSON.createObjectNode();
-        ObjectNode env = results.putObject("environment");
-        env.put("date", Instant.now().toString());
-        env.put("cores", Runtime.getRuntime().availableProcessors());
-        env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        ArrayNode load = env.putArray("load_average");
-        load.add(Bench.loadNote("start"));
+        ObjectNode results = bench.results();
+        ObjectNode env = bench.environment();
+        ArrayNode load = bench.load();
         PrintStream err = System.err;
         System.setErr(new PrintStream(new FileOutputStream(out.resolve("runtime-migrations.log").toFile()), true));
         try (BenchRuntime rt = BenchRuntime.start(work.resolve("data"))) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -24,19 +23,14 @@ public final class RolloutBench {
 
     public static void main(String[] args) throws Exception {
         int n = Integer.getInteger("bench.rollout.children", 1000);
-        Path work = Path.of(System.getProperty("bench.work", "bench/target/bench-work")).toAbsolutePath();
-        Path out = Path.of(System.getProperty("bench.out", "bench/results")).toAbsolutePath();
-        Bench.deleteTree(work);
-        Files.createDirectories(work);
-        Files.createDirectories(out);
+        BenchRun bench = BenchRun.start();
+        Path work = bench.work();
+        Path out = bench.out();
         PrintStream log = System.out;
-        ObjectNode results = Api.JSON.createObjectNode();
-        ObjectNode env = results.putObject("environment");
-        env.put("date", Instant.now().toString());
-        env.put("cores", Runtime.getRuntime().availableProcessors());
+        ObjectNode results = bench.results();
+        ObjectNode env = bench.environment();
+        ArrayNode load = bench.load();
         env.put("children", n);
-        ArrayNode load = env.putArray("load_average");
-        load.add(Bench.loadNote("start"));
         try (BenchRuntime rt = BenchRuntime.start(work.resolve("data")); Api api = rt.admin()) {
             FleetBench fleet = new FleetBench(rt, work, log);
             fleet.setUp();
