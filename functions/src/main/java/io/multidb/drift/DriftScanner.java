@@ -42,6 +42,15 @@ public final class DriftScanner {
     public record Baseline(SchemaShape shape, long version, Map<Long, MigrationJob> migrations) {
     }
 
+    /**
+     * A migration job of the family that ran at some point after {@code since} (still running, or ended since), if
+     * any: a scan that ran alongside one may have compared some children before its change and some after.
+     */
+    public java.util.Optional<MigrationJob> jobSince(String org, String schemaDb, java.time.Instant since) {
+        return migrations.listJobs(org, schemaDb).stream()
+                .filter(j -> j.finishedAt() == null || j.finishedAt().isAfter(since)).findFirst();
+    }
+
     public Baseline baseline(String org, String schemaDb, long version) {
         Path file = sqlite.fileOf(schemaDb);
         SchemaShape shape;

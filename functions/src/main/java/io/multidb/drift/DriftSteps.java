@@ -84,8 +84,11 @@ public final class DriftSteps {
                     break;
                 }
             }
-            done = found == r.batchCount() ? r.complete(counts, r.batchCount(), clock.instant())
-                    : r.failed(found + " of " + r.batchCount() + " batches were compared", clock.instant());
+            String overlapped = overlapped(org, parent, r);
+            done = found != r.batchCount()
+                    ? r.failed(found + " of " + r.batchCount() + " batches were compared", clock.instant())
+                    : overlapped != null ? r.failed(overlapped, clock.instant())
+                    : r.complete(counts, r.batchCount(), clock.instant());
         }
         store.updateReport(done);
         return store.latest(org, parent).orElse(done);
@@ -102,7 +105,9 @@ public final class DriftSteps {
                 store.putResult(result);
                 counts = counts.plus(result.counts());
             }
-            DriftReport done = header.complete(counts, batches.size(), clock.instant());
+            String overlapped = overlapped(header.org(), header.schemaDb(), header);
+            DriftReport done = overlapped != null ? header.failed(overlapped, clock.instant())
+                    : header.complete(counts, batches.size(), clock.instant());
             store.updateReport(done);
             return done;
         } catch (RuntimeException e) {
@@ -113,6 +118,17 @@ public final class DriftSteps {
             }
             throw e;
         }
+    }
+
+    /**
+     * Why the scan's comparisons may mix two versions of the family (a migration started while it ran), or null.
+     * Such a scan is recorded failed, saying to run it again, rather than reporting children a moment apart.
+     */
+    private String overlapped(String org, String parent, DriftReport r) {
+        return scanner.jobSince(org, parent, r.startedAt())
+                .map(j -> "migration job " + j.id() + " ran while the scan did, so some children may have been "
+                        + "compared before its change and some after: run the scan again once it has ended")
+                .orElse(null);
     }
 
     private List<String> children(String org, String parent) {

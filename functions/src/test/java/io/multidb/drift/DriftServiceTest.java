@@ -302,6 +302,21 @@ class DriftServiceTest {
     }
 
     @Test
+    void aScanThatAMigrationRanAlongsideSaysToRunItAgainRatherThanMixVersions() throws Exception {
+        family(3);
+        DriftService d = drift(2);
+        DriftReport started = d.start(ORG, "app", null);
+        d.steps().prepare(ORG, "app", started.scanId());
+        MigrationJob during = migrate("ALTER TABLE users ADD COLUMN nick TEXT"); // the scan holds no lock
+        d.steps().batch(ORG, "app", started.scanId(), 0);
+        DriftReport done = d.steps().finish(ORG, "app", started.scanId(), null);
+        assertThat(done.status()).isEqualTo(ScanStatus.FAILED);
+        assertThat(done.error()).contains(during.id()).contains("run the scan again");
+        // Once it has ended, a new scan is complete.
+        assertThat(drift(1000).start(ORG, "app", null).status()).isEqualTo(ScanStatus.COMPLETE);
+    }
+
+    @Test
     void aFailedWorkflowMarksItsReportAndAGoneOneNoLongerBlocks() throws Exception {
         family(3);
         DriftService d = drift(1);
