@@ -203,7 +203,7 @@ public final class SqlService {
         job = migrations.await(org, parent, job.id(), migrationWait, Duration.ofMillis(50));
         return switch (job.status()) {
             case SUCCEEDED -> new PipelineResult(PipelineMigration.succeeded(request, limits), false);
-            case PENDING, DRY_RUNNING, APPLYING, ROLLING_BACK -> new PipelineResult(PipelineMigration.failed(request, limits,
+            case PENDING, DRY_RUNNING, APPLYING, PAUSED, ROLLING_BACK -> new PipelineResult(PipelineMigration.failed(request, limits,
                     SqlErrorCodes.SCHEMA_MIGRATION_RUNNING, "the change became migration job " + job.id()
                             + ", which is still " + job.status().wire() + ": poll GET /db/" + parent + "/v1/jobs/" + job.id()), true);
             default -> new PipelineResult(PipelineMigration.failed(request, limits, SqlErrorCodes.SCHEMA_MIGRATION_FAILED,
