@@ -169,4 +169,39 @@ class MigrationTaskHandlerTest {
             assertThat(LogCapture.assertEmf(byCode)).containsExactly("DryRunFailures");
         }
     }
+
+    @Test
+    void quarantineEndsAsAWarningWithItsOwnMetricAndACanaryPauseAnswersTheWorkflowsShapes() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.fileOf("one")); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO t(x) VALUES ('same'), ('same')");
+        }
+        io.multidb.migrations.JobPlan quarantine = new io.multidb.migrations.JobPlan(null, null, false,
+                io.multidb.migrations.JobPlan.FailurePolicy.QUARANTINE, null);
+        String job = service.start("acme", "app", "CREATE UNIQUE INDEX ux ON t(x)", null, quarantine).id();
+        try (LogCapture logs = new LogCapture()) {
+            Map<String, Object> prepared = call("prepare", job);
+            assertThat(prepared).containsEntry("canary", false).containsEntry("canary_batches", List.of())
+                    .containsEntry("rest_batches", List.of(0)).containsEntry("pause_after_canary", false);
+            call("dry_run_parent", job);
+            call("dry_run_batch", job, "batch", 0); // the child's failure is recorded, not thrown
+            call("apply_batch", job, "batch", 0);
+            call("apply_parent", job);
+            assertThat(call("finish", job, "outcome", "succeeded")).containsEntry("status", "succeeded_with_quarantine");
+            JsonNode ended = logs.events("io.multidb.migration").stream()
+                    .filter(e -> e.get("message").asText().equals("migration ended")).findFirst().orElseThrow();
+            assertThat(ended.get("level").asText()).isEqualTo("WARN");
+            assertThat(ended.get("failed_children").get(0).get("database").asText()).isEqualTo("one");
+            assertThat(LogCapture.assertEmf(ended)).containsExactly("MigrationsQuarantined", "JobDuration");
+        }
+
+        io.multidb.migrations.JobPlan paused = new io.multidb.migrations.JobPlan(
+                io.multidb.migrations.JobPlan.Canary.first(1), null, true,
+                io.multidb.migrations.JobPlan.FailurePolicy.ROLLBACK_ALL, null);
+        String next = service.start("acme", "app", "ALTER TABLE t ADD COLUMN y", null, paused).id();
+        Map<String, Object> prepared = call("prepare", next);
+        // The only child is behind (later jobs skip it): the canary has no child, so there is nothing to pause after.
+        assertThat(prepared).containsEntry("canary", false).containsEntry("canary_batches", List.of())
+                .containsEntry("pause_after_canary", false);
+        assertThat(prepared.get("batches")).isEqualTo(List.of());
+    }
 }
