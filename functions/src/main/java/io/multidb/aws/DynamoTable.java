@@ -24,6 +24,15 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * growing pause).
  */
 final class DynamoTable {
+    /** BatchGetItem requests of one call in flight at once. */
+    static final int PARALLEL_GETS = 8;
+    /** Shared by every call (each runs at most PARALLEL_GETS workers): daemon threads made as needed, idle ones retire. */
+    private static final java.util.concurrent.ExecutorService GETS = new java.util.concurrent.ThreadPoolExecutor(0,
+            64, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "dynamo-batch-get");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
     static final int BATCH_GET_LIMIT = 100;
     static final int BATCH_WRITE_LIMIT = 25;
     static final int BATCH_ATTEMPTS = 10;
@@ -48,25 +57,67 @@ final class DynamoTable {
     }
 
     /** The items with these keys, read consistently, in no particular order; absent ones are missing. */
+    /**
+     * Consistent reads of many keys, 100 per BatchGetItem, unprocessed keys retried with backoff. Several requests
+     * run at once ({@link #PARALLEL_GETS}): a family of 100,000 children is 1,000 requests, which one after another
+     * would cost a migration's prepare seconds of round trips.
+     */
     static List<Map<String, AttributeValue>> batchGet(DynamoDbClient client, String table, String what,
                                                       List<Map<String, AttributeValue>> keys) {
         List<Map<String, AttributeValue>> distinct = keys.stream().distinct().toList();
-        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        List<List<Map<String, AttributeValue>>> chunks = new ArrayList<>();
         for (int from = 0; from < distinct.size(); from += BATCH_GET_LIMIT) {
-            Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder()
-                    .keys(distinct.subList(from, Math.min(distinct.size(), from + BATCH_GET_LIMIT)))
-                    .consistentRead(true).build());
-            for (int attempt = 0; !pending.isEmpty(); attempt++) {
-                if (attempt == BATCH_ATTEMPTS) {
-                    throw busy(what);
+            chunks.add(distinct.subList(from, Math.min(distinct.size(), from + BATCH_GET_LIMIT)));
+        }
+        if (chunks.size() <= 1) {
+            return chunks.isEmpty() ? List.of() : batchGetChunk(client, table, what, chunks.get(0));
+        }
+        // A few workers take the chunks in turn.
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.Future<List<Map<String, AttributeValue>>>> futures = new ArrayList<>();
+        for (int w = 0; w < Math.min(PARALLEL_GETS, chunks.size()); w++) {
+            futures.add(GETS.submit(() -> {
+                List<Map<String, AttributeValue>> mine = new ArrayList<>();
+                for (int i = next.getAndIncrement(); i < chunks.size(); i = next.getAndIncrement()) {
+                    mine.addAll(batchGetChunk(client, table, what, chunks.get(i)));
                 }
-                Map<String, KeysAndAttributes> request = pending;
-                BatchGetItemResponse response = call(table, what, () -> client.batchGetItem(b -> b.requestItems(request)));
-                found.addAll(response.responses().getOrDefault(table, List.of()));
-                pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-                if (!pending.isEmpty()) {
-                    backOff(attempt);
-                }
+                return mine;
+            }));
+        }
+        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        RuntimeException failed = null;
+        for (var f : futures) {
+            try {
+                found.addAll(f.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                failed = failed != null ? failed : e.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw busy(what);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return found;
+    }
+
+    private static List<Map<String, AttributeValue>> batchGetChunk(DynamoDbClient client, String table, String what,
+                                                                   List<Map<String, AttributeValue>> chunk) {
+        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder()
+                .keys(chunk).consistentRead(true).build());
+        for (int attempt = 0; !pending.isEmpty(); attempt++) {
+            if (attempt == BATCH_ATTEMPTS) {
+                throw busy(what);
+            }
+            Map<String, KeysAndAttributes> request = pending;
+            BatchGetItemResponse response = call(table, what, () -> client.batchGetItem(b -> b.requestItems(request)));
+            found.addAll(response.responses().getOrDefault(table, List.of()));
+            pending = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            if (!pending.isEmpty()) {
+                backOff(attempt);
             }
         }
         return found;

@@ -161,16 +161,18 @@ final class JobEnding {
                 + describe(kept, "failed").replaceFirst("^\\d+ databases? failed: ", ""), kept, now());
     }
 
-    /** Removes the job's undo journals, a batch's at a time in parallel (an unlink is a round trip on EFS). */
+    /** Removes the job's undo journals, many at once (an unlink is a round trip on EFS), with one pool for all. */
     private void forgetUndo(MigrationJob job) {
+        List<MigrationTask> children = new ArrayList<>();
         forEachBatch(job, b -> {
             if (!b.isParentBatch()) {
-                removals.run(b.tasks(), t -> {
-                    migrator.forget(job.id(), t.database());
-                    return null;
-                }, () -> false);
+                children.addAll(b.tasks());
             }
         });
+        removals.run(children, t -> {
+            migrator.forget(job.id(), t.database());
+            return null;
+        }, () -> false);
     }
 
     private MigrationJob rolledBack(String org, MigrationJob job, String error) {
