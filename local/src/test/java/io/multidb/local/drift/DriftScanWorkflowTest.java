@@ -3,7 +3,6 @@ package io.multidb.local.drift;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.multidb.aws.DynamoCatalog;
-import io.multidb.aws.DynamoClients;
 import io.multidb.aws.DynamoDriftStore;
 import io.multidb.aws.DynamoMigrationStore;
 import io.multidb.aws.SfnWorkflowStarter;
@@ -16,8 +15,7 @@ import io.multidb.drift.DriftOptions;
 import io.multidb.drift.DriftReport;
 import io.multidb.drift.DriftService;
 import io.multidb.drift.ScanStatus;
-import io.multidb.emulators.Dynalite;
-import io.multidb.emulators.StepFunctionsLocal;
+import io.multidb.local.WorkflowEmulators;
 import io.multidb.local.lambda.LambdaFunction;
 import io.multidb.local.lambda.LambdaInvokeFront;
 import io.multidb.migrations.JobStatus;
@@ -46,7 +44,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
@@ -62,8 +59,7 @@ import software.amazon.awssdk.services.sfn.model.HistoryEventType;
  */
 class DriftScanWorkflowTest {
     private static final String TABLE = "multidb-drift-it";
-    private static final String FUNCTION = "MigrationTaskFunction";
-    private static final String MACHINE = "schema-migration";
+    private static final String FUNCTION = WorkflowEmulators.FUNCTION;
     private static final String ORG = "drift-it";
     private static final MigrationOptions MIGRATIONS = new MigrationOptions(5, 500, 4, 10, Duration.ofSeconds(20),
             Duration.ofMillis(50), Duration.ofMinutes(2));
@@ -71,42 +67,29 @@ class DriftScanWorkflowTest {
     private static final DriftOptions DRIFT = new DriftOptions(5, 4, 5, 500, 10, Duration.ofMinutes(2),
             Duration.ofMinutes(15));
 
-    private static Dynalite dynalite;
     private static DynamoDbClient dynamo;
     private static LambdaInvokeFront lambda;
-    private static StepFunctionsLocal sfnLocal;
     private static SfnClient sfn;
     private static SfnWorkflowStarter starter;
 
     @TempDir
     Path root;
 
+    private static WorkflowEmulators emulators;
+
     @BeforeAll
     static void startServices() throws Exception {
-        dynalite = Dynalite.start(null, 0);
-        dynamo = DynamoClients.create(dynalite.endpoint(), Region.US_EAST_1);
-        DynamoCatalog.createTable(dynamo, TABLE);
-        lambda = LambdaInvokeFront.builder().start();
-        sfnLocal = StepFunctionsLocal.builder()
-                .stateMachine(MACHINE, StepFunctionsLocal.repositoryRoot().resolve("statemachines/schema-migration.asl.json"))
-                .substitution(StepFunctionsLocal.MIGRATION_TASK_FUNCTION_ARN, lambda.functionArn(FUNCTION))
-                .lambdaEndpoint(lambda.endpoint())
-                .retryIntervalMillis(10)
-                .start();
-        sfn = SfnWorkflowStarter.createClient(sfnLocal.endpoint(), Region.of(sfnLocal.region()));
-        starter = SfnWorkflowStarter.builder().client(sfn).stateMachineArn(sfnLocal.stateMachineArn(MACHINE)).build();
+        emulators = WorkflowEmulators.start(TABLE);
+        dynamo = emulators.dynamo();
+        lambda = emulators.lambda();
+        sfn = emulators.sfn();
+        starter = emulators.starter();
     }
 
     @AfterAll
     static void stopServices() {
-        for (AutoCloseable c : new AutoCloseable[] {starter, sfn, sfnLocal, lambda, dynamo, dynalite}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + c + ": " + e);
-            }
+        if (emulators != null) {
+            emulators.close();
         }
     }
 

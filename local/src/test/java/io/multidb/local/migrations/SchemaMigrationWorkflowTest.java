@@ -3,14 +3,11 @@ package io.multidb.local.migrations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.multidb.aws.DynamoCatalog;
-import io.multidb.aws.DynamoClients;
 import io.multidb.aws.DynamoMigrationStore;
 import io.multidb.aws.SfnWorkflowStarter;
 import io.multidb.databases.CreateDatabase;
-import io.multidb.databases.Database;
 import io.multidb.databases.DatabaseService;
-import io.multidb.emulators.Dynalite;
-import io.multidb.emulators.StepFunctionsLocal;
+import io.multidb.local.WorkflowEmulators;
 import io.multidb.local.lambda.LambdaFunction;
 import io.multidb.local.lambda.LambdaInvokeFront;
 import io.multidb.migrations.ChildFailure;
@@ -46,7 +43,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
@@ -66,20 +62,17 @@ import software.amazon.awssdk.services.sfn.model.HistoryEventType;
  */
 class SchemaMigrationWorkflowTest {
     private static final String TABLE = "multidb-it";
-    private static final String FUNCTION = "MigrationTaskFunction";
-    private static final String MACHINE = "schema-migration";
+    private static final String FUNCTION = WorkflowEmulators.FUNCTION;
     private static final int CHILDREN = 20;
     /** Batches of 5, so that 20 children make 4 Map iterations; 4 databases at once inside a batch. */
     private static final MigrationOptions OPTIONS = new MigrationOptions(5, 500, 4, 10, Duration.ofSeconds(20),
             Duration.ofMillis(50), Duration.ofMinutes(2));
     private static final AtomicInteger ORGS = new AtomicInteger();
 
-    private static Dynalite dynalite;
     private static DynamoDbClient dynamo;
     private static DynamoCatalog catalog;
     private static DynamoMigrationStore store;
     private static LambdaInvokeFront lambda;
-    private static StepFunctionsLocal sfnLocal;
     private static SfnClient sfn;
     private static SfnWorkflowStarter starter;
 
@@ -90,34 +83,23 @@ class SchemaMigrationWorkflowTest {
     private SqliteStore sqlite;
     private DatabaseService databases;
 
+    private static WorkflowEmulators emulators;
+
     @BeforeAll
     static void startServices() throws Exception {
-        dynalite = Dynalite.start(null, 0);
-        dynamo = DynamoClients.create(dynalite.endpoint(), Region.US_EAST_1);
-        DynamoCatalog.createTable(dynamo, TABLE);
+        emulators = WorkflowEmulators.start(TABLE);
+        dynamo = emulators.dynamo();
         catalog = DynamoCatalog.builder().client(dynamo).tableName(TABLE).build();
         store = DynamoMigrationStore.builder().client(dynamo).tableName(TABLE).build();
-        lambda = LambdaInvokeFront.builder().start();
-        sfnLocal = StepFunctionsLocal.builder()
-                .stateMachine(MACHINE, StepFunctionsLocal.repositoryRoot().resolve("statemachines/schema-migration.asl.json"))
-                .substitution(StepFunctionsLocal.MIGRATION_TASK_FUNCTION_ARN, lambda.functionArn(FUNCTION))
-                .lambdaEndpoint(lambda.endpoint())
-                .retryIntervalMillis(10) // the ASL's IntervalSeconds stay for AWS; the test need not wait them out
-                .start();
-        sfn = SfnWorkflowStarter.createClient(sfnLocal.endpoint(), Region.of(sfnLocal.region()));
-        starter = SfnWorkflowStarter.builder().client(sfn).stateMachineArn(sfnLocal.stateMachineArn(MACHINE)).build();
+        lambda = emulators.lambda();
+        sfn = emulators.sfn();
+        starter = emulators.starter();
     }
 
     @AfterAll
     static void stopServices() {
-        for (AutoCloseable c : new AutoCloseable[] {starter, sfn, sfnLocal, lambda, dynamo, dynalite}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("closing " + c + ": " + e);
-            }
+        if (emulators != null) {
+            emulators.close();
         }
     }
 
