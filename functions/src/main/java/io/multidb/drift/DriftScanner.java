@@ -2,6 +2,7 @@ package io.multidb.drift;
 
 import io.multidb.migrations.MigrationJob;
 import io.multidb.migrations.MigrationStore;
+import io.multidb.migrations.SqliteMigrator;
 import io.multidb.schema.SchemaShape;
 import io.multidb.storage.SqliteStore;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Locale;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -24,9 +24,6 @@ import org.sqlite.SQLiteConnection;
  * changed pages in memory, as a migration's dry-run: nothing is written). Never changes a file.
  */
 public final class DriftScanner {
-    /** Files above this replay with the ordinary on-disk journal, still rolled back (memory stays bounded). */
-    static final long IN_MEMORY_REPLAY_LIMIT = 64L << 20;
-
     private final SqliteStore sqlite;
     private final MigrationStore migrations;
 
@@ -82,7 +79,7 @@ public final class DriftScanner {
         try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
             s.execute("BEGIN");
             try {
-                version = version(s);
+                version = SqliteMigrator.fileVersion(c);
                 shape = SchemaShape.read(c);
             } finally {
                 s.execute("ROLLBACK");
@@ -109,7 +106,7 @@ public final class DriftScanner {
             Replay replayed = null;
             SchemaShape after;
             try {
-                after = replay(c, s, Files.size(file), lacking);
+                after = replay(c, s, file, lacking);
             } catch (Replay r) {
                 after = null;
                 replayed = r;
@@ -171,25 +168,17 @@ public final class DriftScanner {
     }
 
     /** The lacking migrations, in version order, in one transaction rolled back; the shape they leave. */
-    private static SchemaShape replay(SQLiteConnection c, Statement s, long size, List<MigrationJob> jobs)
-            throws SQLException, Replay {
-        if (size <= IN_MEMORY_REPLAY_LIMIT) {
-            s.execute("PRAGMA journal_mode=MEMORY");
-            s.execute("PRAGMA cache_spill=OFF");
-            s.execute("PRAGMA temp_store=MEMORY");
-        }
-        // Inside a transaction the pragma is a no-op: set before it, as the migration itself did.
-        if (jobs.stream().anyMatch(j -> j.program().foreignKeysOff())) {
-            s.execute("PRAGMA foreign_keys=OFF");
-        }
-        s.execute("BEGIN IMMEDIATE");
+    private static SchemaShape replay(SQLiteConnection c, Statement s, Path file, List<MigrationJob> jobs)
+            throws SQLException, IOException, Replay {
+        // As a migration's dry-run: journal and changed pages in memory, always rolled back.
+        SqliteMigrator.beginRolledBackRun(s, file, jobs.stream().anyMatch(j -> j.program().foreignKeysOff()));
         try {
             for (MigrationJob j : jobs) {
                 for (String stmt : j.program().statements()) {
                     try {
                         s.execute(stmt);
                     } catch (SQLException e) {
-                        if (isBusy(e)) {
+                        if (SqliteMigrator.isBusy(e)) {
                             throw e;
                         }
                         throw new Replay(j, e);
@@ -235,25 +224,8 @@ public final class DriftScanner {
         }
     }
 
-    private static long version(Statement s) throws SQLException {
-        try (ResultSet r = s.executeQuery("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '"
-                + SchemaShape.VERSION_TABLE + "'")) {
-            if (!r.next()) {
-                return 0;
-            }
-        }
-        try (ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + SchemaShape.VERSION_TABLE)) {
-            return r.next() ? r.getLong(1) : 0;
-        }
-    }
-
-    private static boolean isBusy(SQLException e) {
-        String m = String.valueOf(e.getMessage()).toUpperCase(Locale.ROOT);
-        return m.contains("SQLITE_BUSY") || m.contains("SQLITE_LOCKED");
-    }
-
     private static String unreadable(Exception e) {
-        if (e instanceof SQLException s && isBusy(s)) {
+        if (e instanceof SQLException s && SqliteMigrator.isBusy(s)) {
             return "busy: another connection held the database's write lock for the whole busy timeout; scan again ("
                     + s.getMessage() + ")";
         }

@@ -56,15 +56,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
     public String dryRun(String db, MigrationJob job) {
         Path file = sqlite.fileOf(db);
         try (SQLiteConnection c = sqlite.connect(file, false); Statement s = c.createStatement()) {
-            if (Files.size(file) <= IN_MEMORY_DRY_RUN_LIMIT) {
-                s.execute("PRAGMA journal_mode=MEMORY");
-                s.execute("PRAGMA cache_spill=OFF");
-                s.execute("PRAGMA temp_store=MEMORY");
-            }
-            if (job.program().foreignKeysOff()) {
-                s.execute("PRAGMA foreign_keys=OFF");
-            }
-            s.execute("BEGIN IMMEDIATE");
+            beginRolledBackRun(s, file, job.program().foreignKeysOff());
             try {
                 MigrationSql program = programOf(c, job);
                 if (program != null) {
@@ -212,7 +204,27 @@ public final class SqliteMigrator implements DatabaseMigrator {
         return job.plan().isRepair() ? job.programFor(fileVersion(c)) : job.program();
     }
 
-    private static long fileVersion(SQLiteConnection c) throws SQLException {
+    /**
+     * Opens a transaction for statements that will be rolled back (a dry-run, a drift report's replay): its journal
+     * and changed pages stay in memory up to {@link #IN_MEMORY_DRY_RUN_LIMIT}, so nothing is written and nothing is
+     * synced; foreign keys off first when the statements ask for it (inside a transaction that pragma is a no-op).
+     * The caller rolls back.
+     */
+    public static void beginRolledBackRun(Statement s, Path file, boolean foreignKeysOff)
+            throws SQLException, java.io.IOException {
+        if (Files.size(file) <= IN_MEMORY_DRY_RUN_LIMIT) {
+            s.execute("PRAGMA journal_mode=MEMORY");
+            s.execute("PRAGMA cache_spill=OFF");
+            s.execute("PRAGMA temp_store=MEMORY");
+        }
+        if (foreignKeysOff) {
+            s.execute("PRAGMA foreign_keys=OFF");
+        }
+        s.execute("BEGIN IMMEDIATE");
+    }
+
+    /** The version a database's file is at: its highest version row, 0 without the table. */
+    public static long fileVersion(java.sql.Connection c) throws SQLException {
         if (!hasVersionTable(c)) {
             return 0;
         }
@@ -294,7 +306,7 @@ public final class SqliteMigrator implements DatabaseMigrator {
         }
     }
 
-    private static boolean hasVersionTable(SQLiteConnection c) throws SQLException {
+    private static boolean hasVersionTable(java.sql.Connection c) throws SQLException {
         try (PreparedStatement t = c.prepareStatement("SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?")) {
             t.setString(1, VERSION_TABLE);
             try (ResultSet r = t.executeQuery()) {
@@ -316,9 +328,14 @@ public final class SqliteMigrator implements DatabaseMigrator {
     }
 
     /** A locked database is worth a retry; any other SQLite error of a statement is the migration's own failure. */
-    private static void throwIfTransient(SQLException e, String db) {
+    /** Another connection held the file's lock for the whole busy timeout: worth the same work again. */
+    public static boolean isBusy(SQLException e) {
         int code = e.getErrorCode() & 0xff;
-        if (code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code) {
+        return code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code;
+    }
+
+    private static void throwIfTransient(SQLException e, String db) {
+        if (isBusy(e)) {
             throw new MigrationStepFailed(TRANSIENT, "database " + db + " is busy: " + e.getMessage(), e);
         }
     }
