@@ -90,6 +90,7 @@ final class JobEnding {
     MigrationJob finish(String org, String jobId, String error) {
         MigrationJob job = load(org, jobId);
         MigrationJob done = null;
+        List<MigrationTask> children = null; // the job's children's records, read once when needed
         // Only a job that reached its apply phase kept undo journals.
         boolean keptUndo = CHANGING.contains(job.status());
         if (job.status().isRunning()) {
@@ -101,7 +102,12 @@ final class JobEnding {
                         .ifPresent(b -> store.recordBatch(b.with(b.tasks().stream()
                                 .map(t -> t.with(TaskStatus.APPLIED, null, job.toVersion())).toList(), false)));
                 store.setSchemaVersion(org, job.schemaDb(), job.toVersion());
-                done = succeeded(org, job);
+                if (job.plan().quarantines() || job.plan().isRepair()) {
+                    children = children(job);
+                    done = succeeded(org, job, children);
+                } else {
+                    done = job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
+                }
             } else {
                 done = rolledBack(org, job, error);
             }
@@ -110,7 +116,7 @@ final class JobEnding {
         // writable. The lock goes last, so that a failure before the status is written leaves a lock the next start
         // or the unlock call can finish the job from.
         if (keptUndo) {
-            forgetUndo(job);
+            forgetUndo(job, children != null ? children : children(job));
         }
         families.unfence(job.schemaDb(), jobId);
         if (done != null) {
@@ -121,54 +127,44 @@ final class JobEnding {
     }
 
     /**
-     * A job whose parent was migrated. Under quarantine, the children that failed stay at their version: each is
-     * marked behind (with its error) before the job says it ended. A repair clears the marks of the children it
-     * brought forward.
+     * A job whose parent was migrated, under quarantine or a repair. The children that failed stay at their
+     * version: each is marked behind (with its error) before the job says it ended. A repair clears the marks of the
+     * children it brought forward.
      */
-    private MigrationJob succeeded(String org, MigrationJob job) {
-        if (!job.plan().quarantines() && !job.plan().isRepair()) {
+    private MigrationJob succeeded(String org, MigrationJob job, List<MigrationTask> children) {
+        removals.run(children, t -> {
+            if (t.status().isFailure()) {
+                long at = job.plan().isRepair() ? migrator.version(t.database()) : job.fromVersion();
+                store.setBehind(org, t.database(), new io.multidb.databases.Database.Behind(at, job.id(), t.error()));
+            } else if (job.plan().isRepair() && t.status() == TaskStatus.APPLIED) {
+                store.setBehind(org, t.database(), null);
+            }
+            return null;
+        }, () -> false);
+        List<MigrationTask> failed = children.stream().filter(t -> t.status().isFailure()).toList();
+        if (failed.isEmpty()) {
             return job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
         }
-        List<ChildFailure> kept = new ArrayList<>();
-        int[] behind = {0};
-        forEachBatch(job, b -> {
-            if (b.isParentBatch()) {
-                return;
-            }
-            removals.run(b.tasks(), t -> {
-                if (t.status().isFailure()) {
-                    long at = job.plan().isRepair() ? migrator.version(t.database()) : job.fromVersion();
-                    store.setBehind(org, t.database(), new io.multidb.databases.Database.Behind(at, job.id(), t.error()));
-                } else if (job.plan().isRepair() && t.status() == TaskStatus.APPLIED) {
-                    store.setBehind(org, t.database(), null);
-                }
-                return null;
-            }, () -> false);
-            for (MigrationTask t : b.tasks()) {
-                if (t.status().isFailure()) {
-                    behind[0]++;
-                    if (kept.size() < MigrationJob.MAX_FAILURES_KEPT) {
-                        kept.add(new ChildFailure(t.database(), t.error() == null ? "failed" : t.error()));
-                    }
-                }
-            }
-        });
-        if (behind[0] == 0) {
-            return job.finished(JobStatus.SUCCEEDED, null, List.of(), now());
-        }
-        return job.finished(JobStatus.SUCCEEDED_WITH_QUARANTINE, behind[0] + (behind[0] == 1 ? " child" : " children")
+        List<ChildFailure> kept = failed.stream().limit(MigrationJob.MAX_FAILURES_KEPT)
+                .map(t -> new ChildFailure(t.database(), t.error() == null ? "failed" : t.error())).toList();
+        return job.finished(JobStatus.SUCCEEDED_WITH_QUARANTINE, failed.size() + (failed.size() == 1 ? " child" : " children")
                 + " quarantined, left behind at their version (retry this job once fixed): "
-                + describe(kept, "failed").replaceFirst("^\\d+ databases? failed: ", ""), kept, now());
+                + list(kept), kept, now());
     }
 
-    /** Removes the job's undo journals, many at once (an unlink is a round trip on EFS), with one pool for all. */
-    private void forgetUndo(MigrationJob job) {
+    /** The records of the job's children, every batch in order (the parent's left out). */
+    private List<MigrationTask> children(MigrationJob job) {
         List<MigrationTask> children = new ArrayList<>();
         forEachBatch(job, b -> {
             if (!b.isParentBatch()) {
                 children.addAll(b.tasks());
             }
         });
+        return children;
+    }
+
+    /** Removes the job's undo journals, many at once (an unlink is a round trip on EFS), with one pool for all. */
+    private void forgetUndo(MigrationJob job, List<MigrationTask> children) {
         removals.run(children, t -> {
             migrator.forget(job.id(), t.database());
             return null;
@@ -260,8 +256,12 @@ final class JobEnding {
     }
 
     static String describe(List<ChildFailure> failed, String what) {
+        return failed.size() + (failed.size() == 1 ? " database " : " databases ") + what + ": " + list(failed);
+    }
+
+    /** The first ten failures, {@code database: error} each, then an ellipsis if there are more. */
+    static String list(List<ChildFailure> failed) {
         StringBuilder b = new StringBuilder();
-        b.append(failed.size()).append(failed.size() == 1 ? " database " : " databases ").append(what).append(": ");
         for (int i = 0; i < Math.min(failed.size(), 10); i++) {
             b.append(i == 0 ? "" : "; ").append(failed.get(i));
         }
