@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,14 +56,7 @@ public final class DriftScanner {
             throw new DriftScanFailed(DriftScanFailed.Reason.TRANSIENT,
                     "cannot read the schema of schema database " + schemaDb + ": " + e.getMessage(), e);
         }
-        Map<Long, MigrationJob> byVersion = new HashMap<>();
-        for (MigrationJob j : migrations.listJobs(org, schemaDb)) {
-            // Newest first: the first applied job to a version is the one that counts. Any "succeeded…" status
-            // (succeeded, succeeded_with_quarantine) reached the schema database.
-            if (j.status().wire().startsWith("succeeded")) {
-                byVersion.putIfAbsent(j.toVersion(), j);
-            }
-        }
+        Map<Long, MigrationJob> byVersion = migrations.recordedMigrations(org, schemaDb);
         return new Baseline(shape, version, Map.copyOf(byVersion));
     }
 

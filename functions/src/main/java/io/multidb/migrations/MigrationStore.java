@@ -29,6 +29,21 @@ public interface MigrationStore {
     List<MigrationJob> listJobs(String org, String schemaDb);
 
     /**
+     * The schema database's recorded migrations by the version each brought: jobs that reached the parent
+     * (succeeded, with or without quarantine), repairs left out (they bring children to a version, not the parent).
+     * What a child behind at version v lacks is every entry above v.
+     */
+    default java.util.NavigableMap<Long, MigrationJob> recordedMigrations(String org, String schemaDb) {
+        java.util.TreeMap<Long, MigrationJob> byVersion = new java.util.TreeMap<>();
+        for (MigrationJob j : listJobs(org, schemaDb)) { // newest first: the newest job to reach a version counts
+            if (j.status().succeeded() && !j.plan().isRepair()) {
+                byVersion.putIfAbsent(j.toVersion(), j);
+            }
+        }
+        return byVersion;
+    }
+
+    /**
      * Takes the family's migration lock for {@code jobId}: written only if the schema database exists, is ready
      * (not being created or deleted) and holds no lock. False if any of those fails.
      */

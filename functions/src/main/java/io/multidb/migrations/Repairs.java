@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Brings children that are behind their family forward, as one job with the usual guarantees (dry-run everywhere,
@@ -80,12 +79,7 @@ final class Repairs {
 
     /** The recorded migrations bringing versions {@code from}+1 .. {@code to}, one per version, in order. */
     private List<JobPlan.ReplayStep> steps(String org, String parent, long from, long to) {
-        TreeMap<Long, MigrationJob> byVersion = new TreeMap<>();
-        for (MigrationJob j : store.listJobs(org, parent)) {
-            if (j.status().succeeded() && !j.plan().isRepair() && j.toVersion() > from && j.toVersion() <= to) {
-                byVersion.putIfAbsent(j.toVersion(), j);
-            }
-        }
+        java.util.NavigableMap<Long, MigrationJob> byVersion = store.recordedMigrations(org, parent);
         List<JobPlan.ReplayStep> steps = new ArrayList<>();
         for (long v = from + 1; v <= to; v++) {
             MigrationJob j = byVersion.get(v);
