@@ -237,11 +237,9 @@ final class FleetBench {
         return out;
     }
 
+    /** A job status as the API writes it (JobStatus's wire form): true while the job holds its family. */
     static boolean isRunning(String status) {
-        return switch (status) {
-            case "pending", "dry_running", "applying", "paused", "rolling_back" -> true;
-            default -> false;
-        };
+        return io.multidb.migrations.JobStatus.fromWire(status).isRunning();
     }
 
     /**

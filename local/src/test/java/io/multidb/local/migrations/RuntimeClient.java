@@ -16,12 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** A plain HTTP client of a running local runtime: the control plane's JSON and the data plane's Hrana v2 pipeline. */
 final class RuntimeClient {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> RUNNING = Set.of("pending", "dry_running", "applying", "paused", "rolling_back");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final URI base;
@@ -159,7 +157,7 @@ final class RuntimeClient {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
         while (true) {
             JsonNode job = get(migrations(parent) + "/" + jobId).expect(200).body();
-            if (!RUNNING.contains(job.path("status").asText())) {
+            if (!io.multidb.migrations.JobStatus.fromWire(job.path("status").asText()).isRunning()) {
                 return job;
             }
             if (Instant.now().isAfter(deadline)) {
