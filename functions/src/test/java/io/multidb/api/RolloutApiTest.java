@@ -63,7 +63,9 @@ class RolloutApiTest {
         refused("{" + sql + ",\"canary\":1,\"pause_after_canary\":\"yes\"}", "true or false");
         refused("{" + sql + ",\"on_child_failure\":\"skip\"}", "quarantine");
         refused("{\"sql\":\"DELETE FROM _multidb_schema\"}", "_multidb_schema");
-        // Nothing started: the family is free.
+        // Nothing was recorded and nothing holds the family: the list of jobs is empty and a plain start goes through.
+        assertThat(api.admin(ApiEvents.get(v1("databases/shop/migrations"))).get("migrations")).isEmpty();
+        assertThat(api.admin(ApiEvents.get(v1("databases/shop"))).at("/database/migration_job").isNull()).isTrue();
         assertThat(start("{" + sql + "}").getStatusCode()).isEqualTo(202);
     }
 
@@ -79,7 +81,11 @@ class RolloutApiTest {
         assertThat(job.at("/canary/children/0").asText()).isEqualTo("cargo");
         assertThat(job.at("/canary/pause_after_canary").asBoolean()).isTrue();
         String resume = v1("databases/shop/migrations/" + id + "/resume");
-        assertThat(api.send(ApiEvents.post(resume).bearer(ADMIN).json("{}")).getStatusCode()).isEqualTo(409);
+        APIGatewayV2HTTPResponse early = api.send(ApiEvents.post(resume).bearer(ADMIN).json("{}"));
+        assertThat(early.getStatusCode()).isEqualTo(409);
+        assertThat(body(early).get("error").asText()).contains("only a job paused after its canary can be resumed");
+        assertThat(api.admin(ApiEvents.get(v1("databases/shop/migrations/" + id))).get("status").asText())
+                .isEqualTo("pending");
 
         MigrationService m = api.handler.services().migrations();
         MigrationSteps.Prepared p = m.prepared(ORG, id);
@@ -145,6 +151,9 @@ class RolloutApiTest {
         APIGatewayV2HTTPResponse named = api.send(ApiEvents.post(v1("databases/shop/drift/repair")).bearer(ADMIN)
                 .json("{\"children\":[\"ledger\"]}"));
         assertThat(named.getStatusCode()).isEqualTo(400);
+        assertThat(body(named).get("error").asText()).contains("'ledger' is not a child of 'shop'");
+        // Neither started a job.
+        assertThat(api.admin(ApiEvents.get(v1("databases/shop/migrations"))).get("migrations")).isEmpty();
         JsonNode child = api.admin(ApiEvents.get(v1("databases/acme"))).get("database");
         assertThat(child.get("schema_status").asText()).isEqualTo("current");
         assertThat(child.has("behind")).isFalse();
